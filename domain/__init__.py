@@ -1,0 +1,1 @@
+"""Pure domain of jointinspect: aggregates, rules and the application (stdlib + eventsourcing only)."""

@@ -1,0 +1,187 @@
+"""JointInspect: the only write API. Each command checks, records, and returns its notification position."""
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Callable, Protocol
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import JSONTranscoder, Transcoding
+
+from domain import errors
+from domain.joint_task import JointTask
+from domain.working_calendar import CALENDAR_ID, WorkingCalendar
+from domain.working_days import Calendar, OfficialSchedule, WeekdaysOnly
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a user of a department; recorded on every event."""
+
+    user: str
+    department: str
+    is_office: bool = False
+
+    def as_record(self) -> dict:
+        return {"user": self.user, "department": self.department, "office": self.is_office}
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command changed and where its last event sits in the notification log."""
+
+    aggregate_id: UUID
+    position: int | None  # None when the command recorded nothing new
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class JointInspect(Application):
+    """Joint inspections and the working calendar, event-sourced."""
+
+    name = "JointInspect"
+
+    def __init__(self, env: dict[str, str], clock: Clock, official: OfficialSchedule | None = None) -> None:
+        super().__init__(env)
+        self.clock = clock
+        self.official = official or WeekdaysOnly()
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    def transaction(self) -> AbstractContextManager[Any]:
+        """One database transaction that every save inside it joins (events + caller's rows commit together)."""
+        return self.recorder.transaction(commit=True)  # type: ignore[attr-defined]
+
+    # ---- reads of single aggregates ----------------------------------------------------------------
+    def get_task(self, task_id: UUID) -> JointTask:
+        try:
+            task = self.repository.get(task_id)
+        except AggregateNotFoundError:
+            raise errors.TaskNotFound("找不到该联合任务，请核对任务编号。", task_id=str(task_id)) from None
+        if not isinstance(task, JointTask):
+            raise errors.TaskNotFound("找不到该联合任务，请核对任务编号。", task_id=str(task_id))
+        return task
+
+    def working_calendar(self) -> WorkingCalendar | None:
+        try:
+            return self.repository.get(CALENDAR_ID)
+        except AggregateNotFoundError:
+            return None
+
+    def calendar(self) -> Calendar:
+        """The calendar in force now: official schedule plus the office's entries."""
+        aggregate = self.working_calendar()
+        return aggregate.calendar(self.official) if aggregate else Calendar(official=self.official)
+
+    # ---- joint task commands -----------------------------------------------------------------------
+    def initiate_task(self, actor: Actor, **fields: Any) -> CommandResult:
+        """R-JOINT-1: a lead department (or the office) pushes a joint task."""
+        task = JointTask.initiate(
+            lead_department=actor.department,
+            initiator_role="office" if actor.is_office else "lead",
+            calendar=self.calendar(),
+            now=self.clock.now(),
+            actor=actor.as_record(),
+            **fields,
+        )
+        return self._save(task)
+
+    def respond(self, task_id: UUID, actor: Actor, decision: str, item_ids: list[str], reason: str) -> CommandResult:
+        return self._on_task(task_id, lambda t, now: t.respond(
+            department=actor.department, decision=decision, item_ids=item_ids, reason=reason, now=now,
+            actor=actor.as_record()))
+
+    def give_late_reason(self, task_id: UUID, actor: Actor, reason: str) -> CommandResult:
+        return self._on_task(task_id, lambda t, now: t.give_late_reason(
+            department=actor.department, reason=reason, now=now, actor=actor.as_record()))
+
+    def propose_day(self, task_id: UUID, actor: Actor, day: date) -> CommandResult:
+        calendar = self.calendar()
+        return self._on_task(task_id, lambda t, now: t.propose_day(
+            department=actor.department, day=day, calendar=calendar, now=now, actor=actor.as_record()))
+
+    def agree_day(self, task_id: UUID, actor: Actor) -> CommandResult:
+        return self._on_task(task_id, lambda t, now: t.agree_day(
+            department=actor.department, now=now, actor=actor.as_record()))
+
+    def record_inspection(self, task_id: UUID, actor: Actor, completed_on: date, note: str) -> CommandResult:
+        calendar = self.calendar()
+        return self._on_task(task_id, lambda t, now: t.record_inspection(
+            department=actor.department, completed_on=completed_on, note=note, calendar=calendar, now=now,
+            actor=actor.as_record()))
+
+    def publish(self, task_id: UUID, actor: Actor, note: str) -> CommandResult:
+        return self._on_task(task_id, lambda t, now: t.publish(
+            department=actor.department, note=note, now=now, actor=actor.as_record()))
+
+    def cancel(self, task_id: UUID, actor: Actor, reason: str) -> CommandResult:
+        return self._on_task(task_id, lambda t, now: t.cancel(
+            department=actor.department, is_office=actor.is_office, reason=reason, now=now,
+            actor=actor.as_record()))
+
+    def merge(self, task_id: UUID, into_task_id: UUID, actor: Actor) -> CommandResult:
+        """Fuse task_id into into_task_id (R-JOINT-8); the lead of both tasks, or the office, may do it."""
+        merged, survivor = self.get_task(task_id), self.get_task(into_task_id)
+        leads = {merged.lead_department, survivor.lead_department}
+        if not actor.is_office and leads != {actor.department}:
+            raise errors.NotTheLeadDepartment("只有两个任务共同的牵头部门或联席会议办公室可以融合任务。")
+        now = self.clock.now()
+        survivor.absorb(other=merged, now=now, actor=actor.as_record())
+        merged.mark_merged_into(survivor=survivor, now=now, actor=actor.as_record())
+        return self._save(survivor, merged, result_id=survivor.id)
+
+    # ---- calendar commands (R-CAL-2) ---------------------------------------------------------------
+    def enter_year_schedule(
+        self, actor: Actor, year: int, holidays: list[date], makeup_workdays: list[date], note: str
+    ) -> CommandResult:
+        cal = self._calendar_for_update(actor)
+        cal.enter_year_schedule(year, holidays, makeup_workdays, note, actor.as_record(), self.clock.now())
+        return self._save(cal)
+
+    def amend_day(self, actor: Actor, day: date, working: bool, reason: str) -> CommandResult:
+        cal = self._calendar_for_update(actor)
+        cal.amend_day(day, working, reason, actor.as_record(), self.clock.now())
+        return self._save(cal)
+
+    def recompute_deadlines(self, task_ids: list[UUID], actor: Actor) -> list[CommandResult]:
+        """Move the open response deadlines of the given tasks to the calendar now in force."""
+        calendar, now = self.calendar(), self.clock.now()
+        moved = []
+        for task_id in task_ids:
+            task = self.get_task(task_id)
+            if task.recompute_deadline(calendar=calendar, now=now, actor=actor.as_record()):
+                moved.append(self._save(task))
+        return moved
+
+    # ---- plumbing ------------------------------------------------------------------------------------
+    def _calendar_for_update(self, actor: Actor) -> WorkingCalendar:
+        if not actor.is_office:
+            raise errors.Forbidden("只有联席会议办公室可以维护工作日历。")
+        return self.working_calendar() or WorkingCalendar(actor=actor.as_record(), at=self.clock.now())
+
+    def _on_task(self, task_id: UUID, command: Callable[[JointTask, datetime], None]) -> CommandResult:
+        task = self.get_task(task_id)
+        command(task, self.clock.now())
+        return self._save(task)
+
+    def _save(self, *aggregates: Any, result_id: UUID | None = None) -> CommandResult:
+        recordings = self.save(*aggregates)
+        position = max((r.notification.id for r in recordings), default=None)
+        return CommandResult(aggregate_id=result_id or aggregates[0].id, position=position)

@@ -1,0 +1,87 @@
+"""Input rules for joint tasks, as plain functions that raise named domain errors (R-JOINT-2, R-JOINT-3)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from domain import errors
+from domain.working_days import local_date
+
+RESPONSE_WORKING_DAYS = 2  # R-JOINT-3: respond within two working days of the push
+PUBLISH_WORKING_DAYS = 20  # R-PUB-1: publish within 20 working days of completing the inspection
+MAX_WINDOW_DAYS = 366
+MAX_DEPARTMENTS = 50
+MAX_ITEMS = 100
+
+
+def check_initiation(
+    title: str,
+    lead_department: str,
+    items: list[str],
+    responding_departments: list[str],
+    window_start: date,
+    window_end: date,
+    note: str,
+    now: datetime,
+) -> tuple[str, list[str], list[str]]:
+    """Validate a new task; returns the cleaned title, items and responding departments."""
+    title = title.strip()
+    if not title:
+        raise errors.InvalidTask("任务名称不能为空。", field="title")
+    cleaned_items = _unique_nonblank(items)
+    if not cleaned_items:
+        raise errors.InvalidTask("请至少列出一个抽查事项（R-ITEM-3：清单之外无事项）。", field="items")
+    if len(cleaned_items) > MAX_ITEMS:
+        raise errors.InvalidTask(f"抽查事项最多 {MAX_ITEMS} 项。", field="items")
+    responding = _unique_nonblank(responding_departments)
+    if not responding:
+        raise errors.InvalidTask("联合任务须至少推送给一个响应部门。", field="responding_departments")
+    if len(responding) > MAX_DEPARTMENTS:
+        raise errors.InvalidTask(f"响应部门最多 {MAX_DEPARTMENTS} 个。", field="responding_departments")
+    if lead_department in responding:
+        raise errors.InvalidTask("牵头部门不能同时作为响应部门。", field="responding_departments")
+    if window_end < window_start:
+        raise errors.InvalidTask("时间窗口的结束日期不能早于开始日期。", field="window_end")
+    if (window_end - window_start).days >= MAX_WINDOW_DAYS:
+        raise errors.InvalidTask(f"时间窗口不能超过 {MAX_WINDOW_DAYS} 天。", field="window_end")
+    if window_end <= local_date(now):
+        raise errors.InvalidTask("时间窗口须在今天之后结束，否则来不及开展检查。", field="window_end")
+    return title, cleaned_items, responding
+
+
+def check_response_items(
+    decision: str, item_ids: list[str], reason: str, task_items: list[str]
+) -> tuple[list[str], str]:
+    """An acceptance names the task items it joins; a refusal states why (R-JOINT-3)."""
+    reason = reason.strip()
+    if decision == "decline":
+        return [], check_reason(reason, "拒绝理由")
+    if decision != "accept":
+        raise errors.InvalidResponse("响应结果只能是 accept（参加）或 decline（不参加）。", field="decision")
+    chosen = _unique_nonblank(item_ids)
+    if not chosen:
+        raise errors.InvalidResponse("参加任务须至少选择一个抽查事项。", field="item_ids")
+    unknown = [i for i in chosen if i not in task_items]
+    if unknown:
+        raise errors.InvalidResponse(
+            f"以下事项不在该任务中：{'、'.join(unknown)}。", field="item_ids", unknown=unknown
+        )
+    return chosen, reason
+
+
+def check_reason(reason: str, what: str) -> str:
+    """A reason is a non-empty sentence of at most 1,000 characters."""
+    reason = reason.strip()
+    if not reason:
+        raise errors.Invalid(f"请填写{what}。", field="reason")
+    if len(reason) > 1000:
+        raise errors.Invalid(f"{what}不能超过 1000 字。", field="reason")
+    return reason
+
+
+def _unique_nonblank(values: list[str]) -> list[str]:
+    seen: list[str] = []
+    for value in values:
+        value = value.strip()
+        if value and value not in seen:
+            seen.append(value)
+    return seen
