@@ -38,6 +38,7 @@ class CommandResult:
 
     aggregate_id: UUID
     position: int | None  # None when the command recorded nothing new
+    aggregate: Any = None  # the aggregate as saved, so callers can answer without reading it again
 
 
 class DateAsISO(Transcoding):
@@ -184,4 +185,5 @@ class JointInspect(Application):
     def _save(self, *aggregates: Any, result_id: UUID | None = None) -> CommandResult:
         recordings = self.save(*aggregates)
         position = max((r.notification.id for r in recordings), default=None)
-        return CommandResult(aggregate_id=result_id or aggregates[0].id, position=position)
+        result_aggregate = next((a for a in aggregates if a.id == result_id), aggregates[0])
+        return CommandResult(aggregate_id=result_aggregate.id, position=position, aggregate=result_aggregate)

@@ -14,6 +14,7 @@ from domain.joint_task_rules import (
     check_initiation,
     check_reason,
     check_response_items,
+    task_status,
 )
 from domain.working_days import Calendar, local_date
 
@@ -113,21 +114,16 @@ class JointTask(Aggregate):
 
     @property
     def status(self) -> str:
-        if self.merged_into is not None:
-            return "merged"
-        if self.cancelled is not None:
-            return "cancelled"
-        if self.publications and set(self.participants) <= set(self.publications):
-            return "published"
-        if self.inspections and set(self.participants) <= set(self.inspections):
-            return "inspected"
-        if self.agreed_day is not None:
-            return "day_agreed"
-        if self.proposed_day is not None:
-            return "day_proposed"
-        if self.pending_departments:
-            return "awaiting_responses"
-        return "responded"
+        return task_status(
+            merged=self.merged_into is not None,
+            cancelled=self.cancelled is not None,
+            participants=set(self.participants),
+            inspected=set(self.inspections),
+            published=set(self.publications),
+            agreed=self.agreed_day is not None,
+            proposed=self.proposed_day is not None,
+            pending=bool(self.pending_departments),
+        )
 
     def response_is_late(self, department: str, now: datetime) -> bool:
         """Late = answered after the deadline, or still unanswered once it has passed (R-JOINT-4)."""

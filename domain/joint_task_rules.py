@@ -85,3 +85,32 @@ def _unique_nonblank(values: list[str]) -> list[str]:
         if value and value not in seen:
             seen.append(value)
     return seen
+
+
+def task_status(
+    *,
+    merged: bool,
+    cancelled: bool,
+    participants: set[str],
+    inspected: set[str],
+    published: set[str],
+    agreed: bool,
+    proposed: bool,
+    pending: bool,
+) -> str:
+    """The lifecycle stage of a task, derived from its facts; shared by the aggregate and the read models."""
+    if merged:
+        return "merged"
+    if cancelled:
+        return "cancelled"
+    if published and participants <= published:
+        return "published"
+    if inspected and participants <= inspected:
+        return "inspected"
+    if agreed:
+        return "day_agreed"
+    if proposed:
+        return "day_proposed"
+    if pending:
+        return "awaiting_responses"
+    return "responded"

@@ -1,0 +1,129 @@
+"""Departments, users and bearer tokens (minimal accounts: argon2 hashes, opaque tokens stored hashed)."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Connection, Engine
+
+from api.tables import auth_tokens, departments, users
+from domain.application import Actor
+
+ROLES = ("department_staff", "office", "admin")
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller."""
+
+    user_id: int
+    username: str
+    department_id: int
+    department_code: str
+    department_name: str
+    roles: tuple[str, ...]
+
+    @property
+    def is_office(self) -> bool:
+        return "office" in self.roles
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(user=self.username, department=self.department_code, is_office=self.is_office)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def add_department(conn: Connection, code: str, name: str, kind: str = "department", region: str = "",
+                   level: str = "") -> int:
+    result = conn.execute(insert(departments).values(code=code, name=name, kind=kind, region=region, level=level))
+    return int(result.inserted_primary_key[0])
+
+
+def add_user(conn: Connection, username: str, password: str, department_id: int, roles: list[str],
+             display_name: str = "") -> int:
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles: {sorted(unknown)}")
+    result = conn.execute(insert(users).values(
+        username=username, display_name=display_name or username, password_hash=hash_password(password),
+        department_id=department_id, roles=",".join(roles), active=True))
+    return int(result.inserted_primary_key[0])
+
+
+def authenticate(engine: Engine, username: str, password: str) -> int | None:
+    """The user's id if the password matches an active account, else None (same answer for both failures)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(users.c.id, users.c.password_hash, users.c.active)
+                           .where(users.c.username == username)).first()
+    if row is None or not row.active:
+        _hasher.hash(password)  # spend the same time as a real check: no user enumeration by timing
+        return None
+    try:
+        _hasher.verify(row.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return int(row.id)
+
+
+def issue_token(engine: Engine, user_id: int, now: datetime, ttl: timedelta) -> str:
+    token = secrets.token_urlsafe(32)
+    with engine.begin() as conn:
+        conn.execute(delete(auth_tokens).where(auth_tokens.c.expires_at < now))
+        conn.execute(insert(auth_tokens).values(
+            token_hash=_digest(token), user_id=user_id, created_at=now, expires_at=now + ttl))
+    return token
+
+
+def revoke_token(engine: Engine, token: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(delete(auth_tokens).where(auth_tokens.c.token_hash == _digest(token)))
+
+
+def principal_for_token(engine: Engine, token: str, now: datetime) -> Principal | None:
+    query = (
+        select(users.c.id, users.c.username, users.c.roles, users.c.active, auth_tokens.c.expires_at,
+               departments.c.id.label("department_id"), departments.c.code, departments.c.name)
+        .select_from(auth_tokens.join(users, users.c.id == auth_tokens.c.user_id)
+                     .join(departments, departments.c.id == users.c.department_id))
+        .where(auth_tokens.c.token_hash == _digest(token))
+    )
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    if row is None or not row.active or row.expires_at <= now:
+        return None
+    return principal_for_row(row)
+
+
+def principal_for_user(engine: Engine, user_id: int) -> Principal:
+    query = (
+        select(users.c.id, users.c.username, users.c.roles, departments.c.id.label("department_id"),
+               departments.c.code, departments.c.name)
+        .select_from(users.join(departments, departments.c.id == users.c.department_id))
+        .where(users.c.id == user_id)
+    )
+    with engine.connect() as conn:
+        return principal_for_row(conn.execute(query).one())
+
+
+def principal_for_row(row) -> Principal:  # type: ignore[no-untyped-def]
+    return Principal(user_id=row.id, username=row.username, department_id=row.department_id,
+                     department_code=row.code, department_name=row.name,
+                     roles=tuple(r for r in row.roles.split(",") if r))
+
+
+def department_codes(conn: Connection) -> dict[str, int]:
+    return {r.code: r.id for r in conn.execute(select(departments.c.code, departments.c.id))}
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+

@@ -1,0 +1,60 @@
+"""create_app: the composition root. Nothing connects at import time."""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import AsyncIterator
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from api.deps import ServicesDep
+from api.errors import install_error_handlers
+from api.routes import auth, calendar, departments, joint_tasks, oversight
+from api.services import Services, build_services
+from api.settings import Settings
+from domain.application import Clock
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None,
+               services: Services | None = None) -> FastAPI:
+    """Build the HTTP app over a store chosen by settings.database_url (SQLite or PostgreSQL)."""
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        built = services or build_services(settings, clock)
+        app.state.services = built
+        if settings.run_projections:
+            built.runner.start()
+        try:
+            yield
+        finally:
+            if services is None:
+                built.close()
+            elif settings.run_projections:
+                built.runner.stop()
+
+    app = FastAPI(title="jointinspect 部门联合双随机抽查协同平台", version="0.1.0", lifespan=lifespan,
+                  docs_url="/docs", openapi_url="/openapi.json")
+    install_error_handlers(app)
+    api = APIRouter(prefix="/api/v1")
+    for module in (auth, calendar, departments, joint_tasks, oversight):
+        api.include_router(module.router)
+    api.add_api_route("/health", _health, methods=["GET"], tags=["运行状态"])
+    app.include_router(api)
+    if WEB_DIR.is_dir():
+        app.mount("/web", StaticFiles(directory=WEB_DIR, html=True), name="web")
+        app.add_api_route("/", lambda: RedirectResponse("/web/"), include_in_schema=False)
+    return app
+
+
+def _health(services: ServicesDep) -> dict:
+    """Liveness plus how far the read models have come."""
+    head = services.app.recorder.max_notification_id() or 0
+    positions = {p.name: services.runner.position(p.name) for p in services.runner.projections}
+    return {"status": "ok", "database": services.engine.dialect.name, "head": head, "projections": positions,
+            "now": services.clock.now().isoformat()}

@@ -1,0 +1,120 @@
+"""One error shape everywhere: {"error": {"code", "message" (Chinese, actionable), "details"}}."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain.errors import DomainError
+
+log = logging.getLogger("jointinspect.api")
+
+STATUS_BY_KIND = {"not_found": 404, "forbidden": 403, "conflict": 409, "invalid": 422}
+
+FIELD_LABELS = {
+    "title": "任务名称", "responding_departments": "响应部门", "window_start": "窗口开始日期",
+    "window_end": "窗口结束日期", "items": "抽查事项", "planned": "是否计划内", "note": "备注",
+    "decision": "响应结果", "item_ids": "参加事项", "reason": "理由", "day": "检查日",
+    "completed_on": "完成日期", "username": "用户名", "password": "密码", "start": "起算时间",
+    "working_days": "工作日天数", "year": "年份", "holidays": "节假日", "makeup_workdays": "调休上班日",
+    "working": "是否上班", "page": "页码", "page_size": "每页条数", "into_task_id": "目标任务编号",
+    "task_id": "任务编号", "Idempotency-Key": "幂等键", "status": "状态", "role": "角色", "sort": "排序字段",
+    "order": "排序方向", "min_position": "最小位置", "from": "开始日期", "to": "结束日期",
+}
+
+
+class ApiError(Exception):
+    """An HTTP-level refusal raised by routes and dependencies."""
+
+    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict:
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+async def _api_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status, headers=headers)
+
+
+async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return JSONResponse(error_body(exc.code, exc.message, exc.details or None),
+                        status_code=STATUS_BY_KIND.get(exc.kind, 409))
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [{"field": _field(e), "message": _message(e)} for e in exc.errors()]
+    message = "；".join(p["message"] for p in problems[:3]) + "。"
+    return JSONResponse(error_body("validation_error", message, problems), status_code=422)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    messages = {404: ("not_found", "请求的地址不存在。"), 405: ("method_not_allowed", "该地址不支持此操作。"),
+                401: ("unauthenticated", "请先登录。"), 403: ("forbidden", "无权进行此操作。")}
+    code, message = messages.get(exc.status_code, ("http_error", "请求无法处理。"))
+    return JSONResponse(error_body(code, message), status_code=exc.status_code)
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error", exc_info=exc)
+    return JSONResponse(error_body("internal_error", "服务器内部错误，请稍后重试；如仍失败请联系管理员。"), status_code=500)
+
+
+def _field(error: dict) -> str:
+    loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")]
+    return ".".join(loc)
+
+
+def _message(error: dict) -> str:
+    field = _field(error)
+    name = FIELD_LABELS.get(field.split(".")[0], field) or "请求体"
+    ctx = error.get("ctx") or {}
+    kind = error.get("type", "")
+    templates = {
+        "missing": f"缺少必填项：{name}",
+        "string_too_short": f"{name}不能为空",
+        "string_too_long": f"{name}不能超过 {ctx.get('max_length')} 个字符",
+        "too_short": f"{name}至少需要 {ctx.get('min_length')} 项",
+        "too_long": f"{name}最多 {ctx.get('max_length')} 项",
+        "date_parsing": f"{name}不是有效日期，格式应为 YYYY-MM-DD",
+        "date_from_datetime_parsing": f"{name}不是有效日期，格式应为 YYYY-MM-DD",
+        "date_type": f"{name}不是有效日期，格式应为 YYYY-MM-DD",
+        "datetime_parsing": f"{name}不是有效的日期时间，格式应为 ISO 8601（如 2026-03-02T09:00:00+08:00）",
+        "datetime_from_date_parsing": f"{name}不是有效的日期时间，格式应为 ISO 8601",
+        "int_parsing": f"{name}须为整数",
+        "int_type": f"{name}须为整数",
+        "greater_than_equal": f"{name}不能小于 {ctx.get('ge')}",
+        "less_than_equal": f"{name}不能大于 {ctx.get('le')}",
+        "literal_error": f"{name}的取值须为 {ctx.get('expected')}",
+        "bool_parsing": f"{name}须为 true 或 false",
+        "bool_type": f"{name}须为 true 或 false",
+        "uuid_parsing": f"{name}不是有效的编号",
+        "uuid_type": f"{name}不是有效的编号",
+        "list_type": f"{name}须为列表",
+        "string_type": f"{name}须为文本",
+        "json_invalid": "请求体不是有效的 JSON",
+        "model_attributes_type": "请求体须为 JSON 对象",
+        "dict_type": "请求体须为 JSON 对象",
+        "extra_forbidden": f"不认识的字段：{field}",
+        "enum": f"{name}的取值须为 {ctx.get('expected')}",
+    }
+    return templates.get(kind, f"{name}的值无效")

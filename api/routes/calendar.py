@@ -1,0 +1,84 @@
+"""Working calendar: deadlines for anyone, schedule entry and amendments for the office (R-CAL-1, R-CAL-2)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Callable
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from api.accounts import Principal
+from api.commands import fingerprint, run_command
+from api.deps import IdempotencyKey, OfficePrincipal, ServicesDep
+from api.errors import ApiError
+from api.schemas import DayAmendmentIn, YearScheduleIn
+from api.services import Services
+from domain.application import CommandResult, JointInspect
+from domain.clock import SHANGHAI
+from domain.working_days import MAX_WORKING_DAYS
+from projections.queries import open_task_ids
+
+router = APIRouter(prefix="/calendar", tags=["工作日历"])
+
+
+@router.get("/deadline")
+def deadline(services: ServicesDep, start: datetime,
+             working_days: Annotated[int, Query(ge=1, le=MAX_WORKING_DAYS)]) -> dict:
+    """End (24:00 Asia/Shanghai) of the n-th working day after start's date; a start without offset is Shanghai time."""
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=SHANGHAI)
+    result = services.app.calendar().deadline(start, working_days)
+    return {"deadline": result.at.isoformat(), "provisional": result.provisional,
+            "start": start.isoformat(), "working_days": working_days}
+
+
+@router.get("/days")
+def days(services: ServicesDep, from_: Annotated[date, Query(alias="from")], to: date) -> dict:
+    """Each day between two dates (at most 400): working or not, provisional or not, and why."""
+    if to < from_:
+        raise ApiError(422, "invalid_range", "结束日期不能早于开始日期。")
+    if (to - from_).days > 400:
+        raise ApiError(422, "range_too_long", "一次最多查询 400 天。")
+    calendar = services.app.calendar()
+    items = []
+    day = from_
+    while day <= to:
+        status = calendar.status(day)
+        items.append({"day": day, "working": status.working, "provisional": status.provisional,
+                      "source": status.source})
+        day += timedelta(days=1)
+    return {"items": items, "total": len(items)}
+
+
+@router.post("/years", status_code=201)
+def enter_year(body: YearScheduleIn, request: Request, principal: OfficePrincipal, services: ServicesDep,
+               key: IdempotencyKey = None) -> JSONResponse:
+    """Enter a year's official schedule (published each November); open response deadlines move with it."""
+    return _calendar_command(services, principal, request, body, key, lambda app: app.enter_year_schedule(
+        principal.actor, body.year, body.holidays, body.makeup_workdays, body.note))
+
+
+@router.post("/amendments", status_code=201)
+def amend_day(body: DayAmendmentIn, request: Request, principal: OfficePrincipal, services: ServicesDep,
+              key: IdempotencyKey = None) -> JSONResponse:
+    """Mark a single day as working or not; open response deadlines move with it."""
+    return _calendar_command(services, principal, request, body, key, lambda app: app.amend_day(
+        principal.actor, body.day, body.working, body.reason))
+
+
+def _calendar_command(services: Services, principal: Principal, request: Request, body: BaseModel,
+                      key: str | None, change: Callable[[JointInspect], CommandResult]) -> JSONResponse:
+    """Change the calendar and move every open response deadline in the same transaction (R-CAL-2)."""
+    services.runner.wait_for(services.app.recorder.max_notification_id())  # see every task pushed so far
+
+    def command(session: Session) -> tuple[int, dict]:
+        result = change(services.app)
+        open_ids = [UUID(i) for i in open_task_ids(services.engine)]
+        moved = services.app.recompute_deadlines(open_ids, principal.actor)
+        position = max([result.position or 0] + [m.position or 0 for m in moved])
+        return 201, {"position": position, "moved_deadlines": len(moved)}
+
+    return run_command(services, principal, key, fingerprint(request.method, request.url.path, body), command)

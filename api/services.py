@@ -1,0 +1,59 @@
+"""The composition root's product: everything a request needs, built once per app."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+
+from api import tables
+from api.official_calendar import ChineseCalendarSchedule
+from api.settings import Settings
+from domain.application import Clock, JointInspect
+from domain.clock import StartedClock, SystemClock
+from projections import tables as read_tables
+from projections.runner import ProjectionRunner
+from projections.tasks import TasksProjection
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    app: JointInspect
+    engine: Engine
+    runner: ProjectionRunner
+
+    @property
+    def token_ttl(self) -> timedelta:
+        return timedelta(hours=self.settings.token_ttl_hours)
+
+    def close(self) -> None:
+        self.runner.stop()
+        self.engine.dispose()
+
+
+def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+    """Connect to the store, create tables if missing, and wire the application and projections."""
+    if clock is None:
+        clock = StartedClock(settings.now) if settings.now else SystemClock()
+    if settings.is_sqlite:
+        _ensure_sqlite_directory(settings.database_url)
+    app = JointInspect(
+        {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": settings.database_url},
+        clock=clock,
+        official=ChineseCalendarSchedule(),
+    )
+    engine = app.recorder.datastore.engine  # type: ignore[attr-defined]
+    tables.metadata.create_all(engine)
+    read_tables.metadata.create_all(engine)
+    runner = ProjectionRunner(app, engine, [TasksProjection()], poll_seconds=settings.projection_poll_seconds)
+    return Services(settings=settings, clock=clock, app=app, engine=engine, runner=runner)
+
+
+def _ensure_sqlite_directory(url: str) -> None:
+    from pathlib import Path
+
+    path = url.split("sqlite:///", 1)[-1].split("?", 1)[0]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)

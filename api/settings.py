@@ -1,0 +1,88 @@
+"""One settings object, read from the environment when the app is built (never at import)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Mapping
+
+ENVIRONMENTS = ("production", "development", "demo", "test")
+DEFAULT_DATABASE_URL = "sqlite:///./var/jointinspect.db"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    env: str = "development"
+    now: datetime | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    token_ttl_hours: int = 12
+    projection_poll_seconds: float = 0.05
+    run_projections: bool = True
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Build settings from JOINTINSPECT_* variables; refuse what would be unsafe."""
+        e = os.environ if environ is None else environ
+        env = e.get("JOINTINSPECT_ENV", "development")
+        if env not in ENVIRONMENTS:
+            raise SettingsError(f"JOINTINSPECT_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+        now = None
+        if e.get("JOINTINSPECT_NOW"):
+            if env not in ("demo", "test"):
+                raise SettingsError(
+                    "JOINTINSPECT_NOW moves the server's clock and is refused unless JOINTINSPECT_ENV is demo or test"
+                )
+            now = _parse_instant(e["JOINTINSPECT_NOW"])
+        return cls(
+            database_url=e.get("JOINTINSPECT_DATABASE_URL", DEFAULT_DATABASE_URL),
+            env=env,
+            now=now,
+            host=e.get("JOINTINSPECT_HOST", "127.0.0.1"),
+            port=_int(e, "JOINTINSPECT_PORT", 8000, 1, 65535),
+            token_ttl_hours=_int(e, "JOINTINSPECT_TOKEN_TTL_HOURS", 12, 1, 24 * 30),
+            projection_poll_seconds=_float(e, "JOINTINSPECT_PROJECTION_POLL_SECONDS", 0.05, 0.01, 60),
+            run_projections=e.get("JOINTINSPECT_RUN_PROJECTIONS", "true").lower() in ("1", "true", "yes", "on"),
+            log_level=e.get("JOINTINSPECT_LOG_LEVEL", "info"),
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _parse_instant(value: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise SettingsError(f"JOINTINSPECT_NOW is not an ISO datetime: {value!r}") from None
+    if instant.tzinfo is None:
+        raise SettingsError("JOINTINSPECT_NOW needs a timezone offset, e.g. 2026-03-02T09:00:00+08:00")
+    return instant
+
+
+def _int(e: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    return int(_number(e, name, default, low, high, int))
+
+
+def _float(e: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    return float(_number(e, name, default, low, high, float))
+
+
+def _number(e: Mapping[str, str], name: str, default: float, low: float, high: float, kind: type) -> float:
+    raw = e.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, not {raw}")
+    return value

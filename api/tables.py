@@ -1,0 +1,51 @@
+"""SQL tables owned by the API: departments, users, login tokens, idempotency records."""
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean, Column, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint,
+)
+
+from projections.sqltypes import UTCDateTime
+
+metadata = MetaData()
+
+departments = Table(
+    "departments", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),  # "department" or "office"
+    Column("region", String(100), nullable=False, default=""),
+    Column("level", String(20), nullable=False, default=""),  # province / city / county
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(100), nullable=False, default=""),
+    Column("password_hash", String(255), nullable=False),
+    Column("department_id", Integer, ForeignKey("departments.id"), nullable=False),
+    Column("roles", String(200), nullable=False),  # comma-separated: department_staff, office, admin
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+auth_tokens = Table(
+    "auth_tokens", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+)
+
+idempotency_records = Table(
+    "idempotency_records", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("user_id", "key", name="uq_idempotency_user_key"),
+)

@@ -1,0 +1,42 @@
+"""Readable Chinese sentences for timeline rows (who did what, when)."""
+from __future__ import annotations
+
+from typing import Callable
+
+DECISIONS = {"accept": "参加", "decline": "不参加"}
+
+
+def describe(row: dict, names: dict[str, str]) -> str:
+    """One sentence for one recorded event, naming departments by their Chinese names."""
+    data = row["data"]
+    who = names.get(row["actor_department"], row["actor_department"])
+    sentence = _SENTENCES.get(row["event_type"])
+    return sentence(who, data, names) if sentence else f"{who}：{row['event_type']}"
+
+
+def _names(codes: list[str], names: dict[str, str]) -> str:
+    return "、".join(names.get(c, c) for c in codes)
+
+
+def _responded(who: str, d: dict, names: dict[str, str]) -> str:
+    text = f"{who}响应：{DECISIONS.get(d['decision'], d['decision'])}"
+    text += f"（事项：{'、'.join(d['item_ids'])}）" if d["decision"] == "accept" else f"（理由：{d['reason']}）"
+    return text + ("，已逾期" if d.get("late") else "")
+
+
+_SENTENCES: dict[str, Callable[[str, dict, dict[str, str]], str]] = {
+    "Initiated": lambda who, d, n: (f"{who}发起联合任务“{d['title']}”，推送给{_names(d['responding_departments'], n)}，"
+                                    f"响应期限 {d['response_deadline']}"),
+    "Responded": _responded,
+    "LateReasonGiven": lambda who, d, n: f"{who}说明逾期理由：{d['reason']}",
+    "InspectionDayProposed": lambda who, d, n: f"{who}提议联合检查日为 {d['day']}",
+    "InspectionDayConfirmed": lambda who, d, n: f"{who}同意联合检查日 {d['day']}",
+    "InspectionDayAgreed": lambda who, d, n: f"各参与部门已商定联合检查日为 {d['day']}",
+    "Inspected": lambda who, d, n: f"{who}登记检查完成（{d['completed_on']}），结果应于 {d['publish_deadline']} 前公示",
+    "Published": lambda who, d, n: f"{who}公示检查结果" + ("，已逾期" if d.get("late") else ""),
+    "Cancelled": lambda who, d, n: f"{who}撤销任务：{d['reason']}",
+    "DeadlineRecomputed": lambda who, d, n: f"工作日历调整，响应期限由 {d['previous']} 改为 {d['response_deadline']}",
+    "Merged": lambda who, d, n: f"{who}将本任务并入任务 {d['into_task_id']}",
+    "MergeAbsorbed": lambda who, d, n: (f"{who}将任务 {d['from_task_id']} 并入本任务"
+                                        + (f"，新增部门：{_names(d['departments'], n)}" if d["departments"] else "")),
+}

@@ -1,0 +1,100 @@
+"""Read-side queries for lists and dashboards: never replay aggregates on a request."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.engine import Engine
+
+from projections.tables import task_departments, task_summary, task_timeline
+
+SORTS = {
+    "pushed_at": task_summary.c.pushed_at,
+    "response_deadline": task_summary.c.response_deadline,
+    "window_start": task_summary.c.window_start,
+    "title": task_summary.c.title,
+    "updated_at": task_summary.c.updated_at,
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict]
+    total: int
+
+
+def list_tasks(engine: Engine, *, department: str | None, role: str, status: str | None, q: str | None,
+               sort: str, descending: bool, offset: int, limit: int) -> Page:
+    """Tasks a department leads or responds to (department=None: all, for the office)."""
+    conditions = []
+    if department is not None:
+        td = task_departments
+        membership = [td.c.task_id == task_summary.c.task_id, td.c.department == department]
+        if role == "lead":
+            membership.append(td.c.role == "lead")
+        elif role == "responder":
+            membership.append(td.c.role == "responder")
+        conditions.append(exists().where(and_(*membership)))
+    elif role == "lead":
+        conditions.append(task_summary.c.initiator_role == "lead")
+    if status:
+        conditions.append(task_summary.c.status == status)
+    if q:
+        conditions.append(task_summary.c.title.contains(q, autoescape=True))
+    where = and_(*conditions) if conditions else True
+    order = SORTS[sort].desc() if descending else SORTS[sort].asc()
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(task_summary).where(where)).scalar_one()
+        rows = conn.execute(select(task_summary).where(where).order_by(order, task_summary.c.task_id)
+                            .offset(offset).limit(limit)).mappings().all()
+        ids = [r["task_id"] for r in rows]
+        departments = conn.execute(select(task_departments).where(task_departments.c.task_id.in_(ids))
+                                   ).mappings().all() if ids else []
+    by_task: dict[str, list[dict]] = {}
+    for d in departments:
+        by_task.setdefault(d["task_id"], []).append(dict(d))
+    return Page(items=[_summary(r, by_task.get(r["task_id"], [])) for r in rows], total=total)
+
+
+def late_responses(engine: Engine, *, today: date, department: str | None, offset: int, limit: int) -> Page:
+    """Responses past their deadline (still pending) or given after it (R-JOINT-4, R-OVER-1)."""
+    td = task_departments
+    overdue = and_(td.c.response_status == "pending", td.c.response_deadline < today)
+    live = and_(task_summary.c.task_id == td.c.task_id, task_summary.c.merged_into.is_(None),
+                task_summary.c.cancel_reason.is_(None))
+    conditions = [td.c.role == "responder", or_(overdue, td.c.late.is_(True))]
+    if department:
+        conditions.append(td.c.department == department)
+    query = select(td, task_summary.c.title).select_from(td.join(task_summary, live)).where(and_(*conditions))
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = conn.execute(query.order_by(td.c.response_deadline, td.c.task_id, td.c.department)
+                            .offset(offset).limit(limit)).mappings().all()
+    return Page(items=[dict(r) for r in rows], total=total)
+
+
+def timeline(engine: Engine, task_id: str) -> list[dict]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(task_timeline).where(task_timeline.c.task_id == task_id)
+                            .order_by(task_timeline.c.position)).mappings().all()
+    return [dict(r) | {"data": json.loads(r["data"])} for r in rows]
+
+
+def open_task_ids(engine: Engine) -> list[str]:
+    """Tasks still waiting for at least one response: their deadlines move when the calendar changes."""
+    with engine.connect() as conn:
+        return list(conn.execute(
+            select(task_summary.c.task_id).where(task_summary.c.status == "awaiting_responses")).scalars())
+
+
+def _summary(row: Any, departments: list[dict]) -> dict:
+    result = dict(row)
+    result["items"] = json.loads(result["items"])
+    result["departments"] = [
+        {"department": d["department"], "role": d["role"], "response_status": d["response_status"],
+         "late": d["late"]} for d in sorted(departments, key=lambda d: (d["role"] != "lead", d["department"]))
+    ]
+    return result

@@ -1,0 +1,160 @@
+"""Runs projections over the notification log: rows and tracking in one transaction, exactly once."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import zlib
+from typing import Any, Protocol, Sequence
+
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.engine import Connection, Engine
+
+from domain.application import JointInspect
+from projections.tables import projection_tracking
+
+log = logging.getLogger("jointinspect.projections")
+
+
+class Projection(Protocol):
+    name: str
+
+    def apply(self, conn: Connection, event: Any, position: int) -> None: ...
+
+
+class ConcurrentProjectionError(RuntimeError):
+    """Another instance advanced the same projection first; this batch was rolled back."""
+
+
+class ProjectionRunner:
+    """Polls the notification log (SQLite cannot be subscribed to) and applies each projection once.
+
+    Exactly once: the tracking row is advanced with a compare-and-set in the same transaction as the rows,
+    so a second instance racing on the same database rolls back instead of applying twice. On PostgreSQL an
+    advisory lock also keeps all but one instance idle (hot standby).
+    """
+
+    def __init__(self, app: JointInspect, engine: Engine, projections: Sequence[Projection],
+                 poll_seconds: float = 0.05, batch_size: int = 500) -> None:
+        self.app = app
+        self.engine = engine
+        self.projections = list(projections)
+        self.poll_seconds = poll_seconds
+        self.batch_size = batch_size
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock_conn: Connection | None = None
+        self.ensure_tracking_rows()
+
+    # ---- lifecycle ---------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="projections", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._release_lock()
+
+    def wake(self) -> None:
+        """Look at the log now instead of at the next poll (called after a local command commits)."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self._acquire_lock():
+                    self.catch_up()
+            except Exception:  # a failing batch is retried; its position stays put and shows as lag
+                log.exception("projection batch failed; retrying")
+                self._stop.wait(1.0)
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()
+
+    # ---- the work ------------------------------------------------------------------------------------
+    def catch_up(self) -> int:
+        """Apply every notification not yet applied; returns how many were applied."""
+        applied = 0
+        for projection in self.projections:
+            while True:
+                count = self._apply_batch(projection)
+                applied += count
+                if count < self.batch_size:
+                    break
+        return applied
+
+    def _apply_batch(self, projection: Projection) -> int:
+        start = self.position(projection.name)
+        notifications = self.app.recorder.select_notifications(
+            start, self.batch_size, inclusive_of_start=False)
+        if not notifications:
+            return 0
+        with self.app.transaction() as session:
+            conn = session.connection()
+            for notification in notifications:
+                projection.apply(conn, self.app.mapper.to_domain_event(notification), notification.id)
+            advanced = conn.execute(
+                update(projection_tracking)
+                .where(projection_tracking.c.name == projection.name, projection_tracking.c.position == start)
+                .values(position=notifications[-1].id, updated_at=func.now()))
+            if advanced.rowcount != 1:
+                raise ConcurrentProjectionError(f"projection {projection.name} was advanced by another instance")
+        return len(notifications)
+
+    # ---- tracking ------------------------------------------------------------------------------------
+    def ensure_tracking_rows(self) -> None:
+        with self.engine.begin() as conn:
+            known = set(conn.execute(select(projection_tracking.c.name)).scalars())
+            for projection in self.projections:
+                if projection.name not in known:
+                    conn.execute(insert(projection_tracking).values(name=projection.name, position=0))
+
+    def position(self, name: str) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(projection_tracking.c.position)
+                                    .where(projection_tracking.c.name == name)).scalar_one())
+
+    def lowest_position(self) -> int:
+        names = [p.name for p in self.projections]
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.min(projection_tracking.c.position))
+                                    .where(projection_tracking.c.name.in_(names))).scalar_one())
+
+    def wait_for(self, position: int | None, timeout: float = 5.0) -> bool:
+        """Block until every projection has applied `position` (read-your-writes); False on timeout."""
+        if not position:
+            return True
+        deadline = time.monotonic() + timeout
+        self.wake()
+        while self.lowest_position() < position:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.005)
+        return True
+
+    # ---- one active instance per database (PostgreSQL advisory lock) ---------------------------------
+    def _acquire_lock(self) -> bool:
+        if self.engine.dialect.name != "postgresql":
+            return True
+        if self._lock_conn is not None:
+            return True
+        conn = self.engine.connect()
+        key = zlib.crc32(b"jointinspect-projections")
+        if conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
+            conn.commit()
+            self._lock_conn = conn
+            return True
+        conn.close()
+        return False
+
+    def _release_lock(self) -> None:
+        if self._lock_conn is not None:
+            try:
+                self._lock_conn.execute(text("SELECT pg_advisory_unlock_all()"))
+                self._lock_conn.commit()
+            finally:
+                self._lock_conn.close()  # back to the pool, holding no lock
+                self._lock_conn = None

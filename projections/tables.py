@@ -1,0 +1,71 @@
+"""Read tables fed by projections, and the tracking table that makes them exactly-once."""
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger, Boolean, Column, Date, Index, MetaData, String, Table, Text,
+)
+
+from projections.sqltypes import UTCDateTime
+
+metadata = MetaData()
+
+projection_tracking = Table(
+    "projection_tracking", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("updated_at", UTCDateTime()),
+)
+
+task_summary = Table(
+    "task_summary", metadata,
+    Column("task_id", String(36), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("lead_department", String(32), nullable=False, index=True),
+    Column("initiator_role", String(20), nullable=False),
+    Column("planned", Boolean, nullable=False),
+    Column("status", String(32), nullable=False, index=True),
+    Column("items", Text, nullable=False),  # JSON list
+    Column("window_start", Date, nullable=False),
+    Column("window_end", Date, nullable=False),
+    Column("pushed_at", UTCDateTime(), nullable=False),
+    Column("response_deadline", Date, nullable=False),
+    Column("deadline_provisional", Boolean, nullable=False),
+    Column("proposed_day", Date),
+    Column("agreed_day", Date),
+    Column("merged_into", String(36)),
+    Column("cancel_reason", Text),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("position", BigInteger, nullable=False),
+)
+
+task_departments = Table(
+    "task_departments", metadata,
+    Column("task_id", String(36), primary_key=True),
+    Column("department", String(32), primary_key=True),
+    Column("role", String(16), nullable=False),  # lead | responder
+    Column("response_status", String(16), nullable=False),  # lead | pending | accepted | declined
+    Column("item_ids", Text, nullable=False, default="[]"),
+    Column("reason", Text, nullable=False, default=""),
+    Column("response_deadline", Date, nullable=False),
+    Column("responded_at", UTCDateTime()),
+    Column("late", Boolean, nullable=False, default=False),
+    Column("late_reason", Text),
+    Column("day_agreed", Boolean, nullable=False, default=False),
+    Column("inspected_on", Date),
+    Column("publish_deadline", Date),
+    Column("published_at", UTCDateTime()),
+    Index("ix_task_departments_department", "department", "response_status"),
+    Index("ix_task_departments_deadline", "response_status", "response_deadline"),
+)
+
+task_timeline = Table(
+    "task_timeline", metadata,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("task_id", String(36), nullable=False, index=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("actor_user", String(64), nullable=False),
+    Column("actor_department", String(32), nullable=False),
+    Column("data", Text, nullable=False),  # JSON: what the sentence needs
+)
+
