@@ -48,13 +48,15 @@ def add_department(conn: Connection, code: str, name: str, kind: str = "departme
     return int(result.inserted_primary_key[0])
 
 
-def add_user(conn: Connection, username: str, password: str, department_id: int, roles: list[str],
-             display_name: str = "") -> int:
+def add_user(conn: Connection, username: str, password: str | None, department_id: int, roles: list[str],
+             display_name: str = "", password_hash: str | None = None) -> int:
+    """Add an account; pass password_hash instead of password to reuse a hash computed once."""
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise ValueError(f"unknown roles: {sorted(unknown)}")
     result = conn.execute(insert(users).values(
-        username=username, display_name=display_name or username, password_hash=hash_password(password),
+        username=username, display_name=display_name or username,
+        password_hash=password_hash or hash_password(password or ""),
         department_id=department_id, roles=",".join(roles), active=True))
     return int(result.inserted_primary_key[0])
 

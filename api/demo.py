@@ -5,8 +5,9 @@ from datetime import date, datetime
 from uuid import UUID
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 
-from api.accounts import add_department, add_user
+from api.accounts import add_department, add_user, hash_password
 from api.official_calendar import ChineseCalendarSchedule
 from api.services import Services
 from api.tables import departments
@@ -28,14 +29,19 @@ def load_demo(services: Services) -> bool:
     if has_departments or services.app.recorder.max_notification_id():
         return False
     with services.engine.begin() as conn:
-        office_id = add_department(conn, OFFICE_CODE, "联席会议办公室", kind="office", region="示范省", level="province")
-        add_user(conn, "office", DEMO_PASSWORD, office_id, ["office"], "联席办值班员")
-        add_user(conn, "admin", DEMO_PASSWORD, office_id, ["admin", "office"], "系统管理员")
-        for code, name in DEPARTMENTS:
-            dept_id = add_department(conn, code, name, region="示范市", level="city")
-            add_user(conn, code, DEMO_PASSWORD, dept_id, ["department_staff"], f"{name}经办人")
+        load_accounts(conn, hash_password(DEMO_PASSWORD))
     _load_tasks(services)
     return True
+
+
+def load_accounts(conn: Connection, password_hash: str) -> None:
+    """The office (users office and admin) and the eight demo departments, each with a user of its code."""
+    office_id = add_department(conn, OFFICE_CODE, "联席会议办公室", kind="office", region="示范省", level="province")
+    add_user(conn, "office", None, office_id, ["office"], "联席办值班员", password_hash)
+    add_user(conn, "admin", None, office_id, ["admin"], "系统管理员", password_hash)
+    for code, name in DEPARTMENTS:
+        dept_id = add_department(conn, code, name, region="示范市", level="city")
+        add_user(conn, code, None, dept_id, ["department_staff"], f"{name}经办人", password_hash)
 
 
 def _load_tasks(services: Services) -> None:

@@ -175,14 +175,18 @@ class JointTask(Aggregate):
     def _responded(
         self, department: str, decision: str, item_ids: list[str], reason: str, at: datetime, late: bool, actor: dict
     ) -> None:
+        previous = self.responses[department]
         self.responses[department] = {
             "status": ACCEPTED if decision == "accept" else DECLINED,
             "item_ids": list(item_ids),
             "reason": reason,
             "responded_at": at,
             "late": late,
-            "late_reason": reason if late and reason else None,
+            # A reason given while still pending (give_late_reason) is kept, not wiped by the late answer (R-JOINT-4).
+            "late_reason": (previous["late_reason"] or reason or None) if late else None,
         }
+        if late and previous.get("late_reason_at"):
+            self.responses[department]["late_reason_at"] = previous["late_reason_at"]
 
     def give_late_reason(self, *, department: str, reason: str, now: datetime, actor: dict) -> None:
         """A department that is or was late states why; it is then late-with-reason (R-JOINT-4)."""
@@ -335,6 +339,7 @@ class JointTask(Aggregate):
 
     def mark_merged_into(self, *, survivor: "JointTask", now: datetime, actor: dict) -> None:
         """This task is fused into another; afterwards every command names the survivor (R-JOINT-8)."""
+        self._check_open()
         self._merged(into_task_id=survivor.id, at=now, actor=actor)
 
     @event("Merged")
@@ -359,7 +364,8 @@ class JointTask(Aggregate):
     @event("MergeAbsorbed")
     def _absorbed(self, from_task_id: UUID, items: list[str], responses: dict, at: datetime, actor: dict) -> None:
         self.items.extend(items)
-        self.responses.update(responses)
+        # Copies: the carried dicts belong to the event (and to the merged task) and must not change with this task.
+        self.responses.update({code: dict(response) for code, response in responses.items()})
         self.merged_from.append(from_task_id)
 
 

@@ -35,8 +35,8 @@ ENTERED_2027 = YearSchedule(
 
 
 # ---- counting (R-CAL-1) -------------------------------------------------------------------------------
-@pytest.mark.parametrize("hour, minute, second", [(0, 0, 0), (9, 0, 0), (23, 59, 59)])
-def test_deadline_is_second_working_day_after_the_start_day_whatever_the_hour(hour, minute, second):  # R-CAL-1 R-JOINT-3
+@pytest.mark.parametrize("hour, minute, second", [(0, 0, 0), (23, 59, 59)])
+def test_deadline_is_second_working_day_after_the_start_day_at_any_hour(hour, minute, second):  # R-CAL-1 R-JOINT-3
     # Mon 2026-03-02 is not counted: Tue 03-03 is the 1st working day, Wed 03-04 the 2nd.
     deadline = official_calendar().deadline(shanghai(2026, 3, 2, hour, minute, second), 2)
 
@@ -46,11 +46,6 @@ def test_deadline_is_second_working_day_after_the_start_day_whatever_the_hour(ho
 def test_push_on_a_friday_skips_the_weekend():  # R-CAL-1
     # Fri 2026-03-06 → Mon 03-09 (1st), Tue 03-10 (2nd).
     assert official_calendar().deadline(shanghai(2026, 3, 6), 2).day == date(2026, 3, 10)
-
-
-def test_push_on_a_sunday_counts_from_monday():  # R-CAL-1
-    # Sun 2026-03-08 is off and is the start day anyway: Mon 03-09 (1st), Tue 03-10 (2nd).
-    assert official_calendar().deadline(shanghai(2026, 3, 8), 2).day == date(2026, 3, 10)
 
 
 def test_deadline_counts_the_makeup_saturday_before_spring_festival():  # R-CAL-1 R-JOINT-3
@@ -76,11 +71,6 @@ def test_deadline_jumps_over_the_spring_festival_holiday(pushed_on, expected):  
 def test_deadline_counts_the_makeup_sunday_before_national_day():  # R-CAL-1
     # Fri 2026-09-18 → Sat 09-19 off, make-up Sun 09-20 (1st), Mon 09-21 (2nd).
     assert official_calendar().deadline(shanghai(2026, 9, 18), 2).day == date(2026, 9, 21)
-
-
-def test_deadline_skips_the_mid_autumn_holiday():  # R-CAL-1
-    # Thu 2026-09-24 → 09-25..27 off, Mon 09-28 (1st), Tue 09-29 (2nd).
-    assert official_calendar().deadline(shanghai(2026, 9, 24), 2).day == date(2026, 9, 29)
 
 
 def test_push_on_national_day_eve_is_due_after_the_holiday_week():  # R-CAL-1 R-JOINT-3
@@ -155,11 +145,6 @@ def test_entered_year_schedule_is_the_source_of_its_days():  # R-CAL-2
     assert calendar.status(date(2026, 2, 14)).source == "official"
 
 
-def test_calendar_without_official_schedule_is_provisional_even_for_2026():  # R-CAL-2
-    # With no official schedule at all even a known year is a Mon–Fri guess: Thu 02-12 → Fri 02-13, Mon 02-16.
-    assert Calendar().deadline(shanghai(2026, 2, 12), 2) == Deadline(day=date(2026, 2, 16), provisional=True)
-
-
 # ---- the deadline instant (R-CAL-1) -----------------------------------------------------------------------
 def test_deadline_at_is_the_last_second_of_its_day_in_shanghai():  # R-CAL-1
     at = Deadline(day=date(2026, 2, 14), provisional=False).at
@@ -173,7 +158,6 @@ def test_deadline_at_is_the_last_second_of_its_day_in_shanghai():  # R-CAL-1
     [
         datetime(2026, 2, 14, 23, 59, 59, tzinfo=SHANGHAI),
         datetime(2026, 2, 14, 15, 59, 59, tzinfo=timezone.utc),  # the same instant in UTC
-        datetime(2026, 2, 14, 23, 59, 59, 999999, tzinfo=SHANGHAI),
     ],
 )
 def test_deadline_is_not_past_until_its_shanghai_day_is_over(instant):  # R-CAL-1
@@ -238,8 +222,3 @@ def test_366_working_days_is_still_accepted():  # R-CAL-1
 
     assert deadline.day.year == 2027
     assert deadline.provisional is True
-
-
-def test_naive_instant_is_refused_by_is_past():  # R-CAL-1
-    with pytest.raises(ValueError):
-        Deadline(day=date(2026, 2, 14), provisional=False).is_past(datetime(2026, 2, 15, 0, 0))
