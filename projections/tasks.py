@@ -47,9 +47,14 @@ class TasksProjection:
         conn.execute(insert(task_departments), rows)
 
     def _on_Responded(self, conn: Connection, e: Any) -> None:
+        previous = conn.execute(select(task_departments.c.late_reason).where(and_(
+            task_departments.c.task_id == str(e.originator_id), task_departments.c.department == e.department,
+        ))).scalar_one()
+        # Same rule as JointTask._responded: a reason given while still pending survives a late answer (R-JOINT-4).
+        late_reason = (previous or e.reason or None) if e.late else None
         _update_department(conn, e, response_status="accepted" if e.decision == "accept" else "declined",
                            item_ids=json.dumps(e.item_ids, ensure_ascii=False), reason=e.reason,
-                           responded_at=e.at, late=e.late, late_reason=e.reason if e.late and e.reason else None)
+                           responded_at=e.at, late=e.late, late_reason=late_reason)
 
     def _on_LateReasonGiven(self, conn: Connection, e: Any) -> None:
         _update_department(conn, e, late_reason=e.reason)

@@ -1,0 +1,34 @@
+"""Settings come from the environment; unsafe ones are refused with a message saying how to fix them."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from api.settings import DEFAULT_DATABASE_URL, Settings, SettingsError
+
+
+def test_defaults_are_a_sqlite_file_under_var():
+    settings = Settings.from_env({})
+    assert settings.database_url == DEFAULT_DATABASE_URL and settings.is_sqlite
+    assert settings.env == "development" and settings.now is None
+
+
+def test_now_is_refused_outside_demo_and_test():
+    with pytest.raises(SettingsError, match="JOINTINSPECT_ENV is demo or test"):
+        Settings.from_env({"JOINTINSPECT_NOW": "2026-03-02T09:00:00+08:00", "JOINTINSPECT_ENV": "production"})
+
+
+def test_now_is_accepted_in_test_and_must_carry_an_offset():
+    settings = Settings.from_env({"JOINTINSPECT_NOW": "2026-03-02T09:00:00+08:00", "JOINTINSPECT_ENV": "test"})
+    assert settings.now == datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+    with pytest.raises(SettingsError, match="timezone offset"):
+        Settings.from_env({"JOINTINSPECT_NOW": "2026-03-02T09:00:00", "JOINTINSPECT_ENV": "demo"})
+
+
+@pytest.mark.parametrize("name,value", [("JOINTINSPECT_PORT", "eighty"), ("JOINTINSPECT_PORT", "70000"),
+                                        ("JOINTINSPECT_ENV", "staging"),
+                                        ("JOINTINSPECT_PROJECTION_POLL_SECONDS", "0")])
+def test_malformed_settings_are_refused(name, value):
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})

@@ -1,0 +1,100 @@
+"""The projection runtime: rows and tracking in one transaction, exactly once, even with two instances."""
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+from sqlalchemy import func, select
+
+from domain.application import Actor
+from projections.runner import ProjectionRunner
+from projections.tables import task_departments, task_summary, task_timeline
+from projections.tasks import TasksProjection
+
+LEAD = Actor(user="scjg", department="scjg")
+
+
+def _push_tasks(services, count: int) -> int:
+    position = 0
+    for n in range(count):
+        result = services.app.initiate_task(
+            LEAD, title=f"联合检查 {n}", planned=True, items=["食品经营检查"], responding_departments=["wlj", "gxj"],
+            window_start=date(2026, 3, 9), window_end=date(2026, 4, 30), note="")
+        position = services.app.respond(result.aggregate_id, Actor("wlj", "wlj"), "accept", ["食品经营检查"], "").position
+    return position
+
+
+def _counts(engine) -> tuple[int, int, int]:
+    with engine.connect() as conn:
+        return tuple(conn.execute(select(func.count()).select_from(t)).scalar_one()  # type: ignore[return-value]
+                     for t in (task_summary, task_departments, task_timeline))
+
+
+def test_catch_up_applies_every_event_and_records_its_position(services):
+    head = _push_tasks(services, 3)
+    assert services.runner.catch_up() == head
+    assert services.runner.position("tasks") == head
+    assert _counts(services.engine) == (3, 9, 6)
+
+
+def test_catch_up_twice_applies_nothing_the_second_time(services):
+    _push_tasks(services, 2)
+    services.runner.catch_up()
+    before = _counts(services.engine)
+    assert services.runner.catch_up() == 0
+    assert _counts(services.engine) == before
+
+
+def test_a_second_instance_racing_on_the_same_database_cannot_double_apply(services):
+    """Two runners on one store, started together: every event lands in the read tables exactly once."""
+    _push_tasks(services, 20)
+    other = ProjectionRunner(services.app, services.engine, [TasksProjection()], batch_size=7)
+    services.runner.batch_size = 7
+    barrier = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def run(runner: ProjectionRunner) -> None:
+        barrier.wait()
+        try:
+            runner.catch_up()
+        except Exception as exc:  # the loser of a race rolls back; that is the point
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(r,)) for r in (services.runner, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    services.runner.catch_up()  # whatever the loser left, the survivor finishes
+    assert _counts(services.engine) == (20, 60, 40)
+    assert services.runner.position("tasks") == services.app.recorder.max_notification_id()
+
+
+def test_wait_for_returns_once_the_running_projection_reaches_the_position(services):
+    services.runner.start()
+    try:
+        head = _push_tasks(services, 1)
+        assert services.runner.wait_for(head, timeout=5.0) is True
+        assert _counts(services.engine)[0] == 1
+    finally:
+        services.runner.stop()
+
+
+def test_wait_for_times_out_when_no_projection_is_running(services):
+    head = _push_tasks(services, 1)
+    assert services.runner.wait_for(head, timeout=0.2) is False
+
+
+def test_a_late_reason_given_while_pending_survives_the_late_answer_in_the_read_model(services, clock):  # R-JOINT-4
+    from datetime import timedelta
+
+    task_id = services.app.initiate_task(
+        LEAD, title="联合检查", planned=True, items=["食品经营检查"], responding_departments=["wlj"],
+        window_start=date(2026, 3, 9), window_end=date(2026, 4, 30), note="").aggregate_id
+    clock.advance(timedelta(days=3))
+    services.app.give_late_reason(task_id, Actor("wlj", "wlj"), "人员外出培训")
+    services.app.respond(task_id, Actor("wlj", "wlj"), "accept", ["食品经营检查"], "")
+    services.runner.catch_up()
+    with services.engine.connect() as conn:
+        row = conn.execute(select(task_departments).where(task_departments.c.department == "wlj")).one()
+    assert row.late is True and row.late_reason == "人员外出培训"
