@@ -14,6 +14,8 @@ from api.errors import install_error_handlers
 from api.routes import auth, calendar, departments, joint_tasks, oversight
 from api.services import Services, build_services
 from api.settings import Settings
+from api.ws import Hub
+from api.ws import router as ws_router
 from domain.application import Clock
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -28,11 +30,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         built = services or build_services(settings, clock)
         app.state.services = built
+        app.state.hub = Hub(built, settings.projection_poll_seconds, settings.ws_heartbeat_seconds)
+        await app.state.hub.start()
         if settings.run_projections:
             built.runner.start()
         try:
             yield
         finally:
+            await app.state.hub.stop()
             if services is None:
                 built.close()
             elif settings.run_projections:
@@ -46,6 +51,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
         api.include_router(module.router)
     api.add_api_route("/health", _health, methods=["GET"], tags=["运行状态"])
     app.include_router(api)
+    app.include_router(ws_router)
     if WEB_DIR.is_dir():
         app.mount("/web", StaticFiles(directory=WEB_DIR, html=True), name="web")
         app.add_api_route("/", lambda: RedirectResponse("/web/"), include_in_schema=False)

@@ -1,0 +1,196 @@
+"""WS /ws: each department sees what concerns it as it happens; `after=<position>` resumes without gap or duplicate.
+
+One tailer per process follows the database's notification log, so a command accepted by any replica reaches
+clients connected to every replica. Each client has a bounded queue: one that falls too far behind is told to
+resync and is disconnected, and never delays the others.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from api.accounts import Principal, principal_for_token
+from api.services import Services
+from domain.joint_task import JointTask
+
+log = logging.getLogger("jointinspect.ws")
+router = APIRouter()
+
+QUEUE_LIMIT = 1000
+REPLAY_BATCH = 500
+EVERYONE = "*"
+
+
+@dataclass(frozen=True)
+class Message:
+    position: int
+    type: str
+    task_id: str | None
+    at: str | None
+    department: str | None
+    audience: frozenset[str]  # department codes, or EVERYONE
+
+    def for_client(self) -> dict:
+        return {"position": self.position, "type": self.type, "task_id": self.task_id, "at": self.at,
+                "department": self.department}
+
+
+@dataclass(eq=False)
+class Client:
+    principal: Principal
+    queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
+    overflowed: bool = False
+
+    def concerned(self, message: Message) -> bool:
+        return self.principal.is_office or EVERYONE in message.audience or \
+            self.principal.department_code in message.audience
+
+
+class Hub:
+    """Tails the notification log and hands each message to the clients it concerns."""
+
+    def __init__(self, services: Services, poll_seconds: float, heartbeat_seconds: float) -> None:
+        self.services = services
+        self.poll_seconds = poll_seconds
+        self.heartbeat_seconds = heartbeat_seconds
+        self.clients: set[Client] = set()
+        self.head = 0
+        self._audiences: dict[str, frozenset[str]] = {}
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        self.head = await asyncio.to_thread(lambda: self.services.app.recorder.max_notification_id() or 0)
+        self._task = asyncio.create_task(self._tail(), name="ws-tail")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def _tail(self) -> None:
+        while True:
+            try:
+                messages = await asyncio.to_thread(self.read, self.head, REPLAY_BATCH)
+            except Exception:  # the database blinked; the position stays, so nothing is skipped
+                log.exception("ws tail failed; retrying")
+                await asyncio.sleep(1.0)
+                continue
+            for message in messages:
+                self.head = message.position
+                for client in list(self.clients):
+                    if client.concerned(message):
+                        self._offer(client, message)
+            if len(messages) < REPLAY_BATCH:
+                await asyncio.sleep(self.poll_seconds)
+
+    def _offer(self, client: Client, message: Message) -> None:
+        try:
+            client.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            client.overflowed = True
+            self.clients.discard(client)
+
+    def read(self, after: int, limit: int) -> list[Message]:
+        """Messages after a position, in log order (runs in a worker thread)."""
+        app = self.services.app
+        notifications = app.recorder.select_notifications(after, limit, inclusive_of_start=False)
+        return [self._message(n.id, app.mapper.to_domain_event(n)) for n in notifications]
+
+    def _message(self, position: int, event: Any) -> Message:
+        at = getattr(event, "at", None) or getattr(event, "pushed_at", None)
+        actor = getattr(event, "actor", None) or {}
+        task_id = str(event.originator_id) if isinstance(event, JointTask.Event) else None
+        audience = self._audience(task_id, event) if task_id else frozenset({EVERYONE})  # calendar: public
+        return Message(position=position, type=type(event).__qualname__, task_id=task_id,
+                       at=at.isoformat() if at else None, department=actor.get("department"), audience=audience)
+
+    def _audience(self, task_id: str, event: Any) -> frozenset[str]:
+        """The lead and the responding departments of the task (office clients receive everything anyway)."""
+        name = type(event).__name__
+        if name == "Initiated":
+            self._audiences[task_id] = frozenset([event.lead_department, *event.responding_departments])
+        elif name == "MergeAbsorbed" or task_id not in self._audiences:
+            task = self.services.app.get_task(event.originator_id)
+            self._audiences[task_id] = frozenset([task.lead_department, *task.responses])
+        return self._audiences[task_id]
+
+
+@router.websocket("/ws")
+async def websocket_endpoint(websocket: WebSocket) -> None:
+    """Authenticated by bearer token (Authorization header, or ?token= for browsers); ?after=<position> resumes."""
+    services: Services = websocket.app.state.services
+    hub: Hub = websocket.app.state.hub
+    await websocket.accept()
+    principal = await asyncio.to_thread(_authenticate, websocket, services)
+    if principal is None:
+        await websocket.close(code=4401, reason="unauthenticated")
+        return
+    try:
+        after = int(websocket.query_params.get("after", "0") or 0)
+        if after < 0:
+            raise ValueError
+    except ValueError:
+        await websocket.close(code=4422, reason="after must be a non-negative integer")
+        return
+    client = Client(principal)
+    hub.clients.add(client)  # register before replaying: live messages queue up meanwhile, duplicates are skipped
+    try:
+        await _serve(websocket, hub, client, after)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        hub.clients.discard(client)
+
+
+async def _serve(websocket: WebSocket, hub: Hub, client: Client, after: int) -> None:
+    last = after
+    while True:  # replay what was missed, in order
+        batch = await asyncio.to_thread(hub.read, last, REPLAY_BATCH)
+        for message in batch:
+            last = message.position
+            if client.concerned(message):
+                await websocket.send_json(message.for_client())
+        if len(batch) < REPLAY_BATCH:
+            break
+    receiver = asyncio.create_task(_drain_incoming(websocket))
+    try:
+        while not client.overflowed or not client.queue.empty():
+            getter = asyncio.create_task(client.queue.get())
+            done, _ = await asyncio.wait({getter, receiver}, timeout=hub.heartbeat_seconds,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if receiver in done:  # the client went away
+                getter.cancel()
+                return
+            if getter not in done:
+                getter.cancel()
+                await websocket.send_json({"type": "heartbeat", "position": max(last, hub.head)})
+                continue
+            message = getter.result()
+            if message.position > last:
+                last = message.position
+                await websocket.send_json(message.for_client())
+        await websocket.send_json({"type": "resync", "position": last})
+        await websocket.close(code=4008, reason="too far behind; reconnect with after=position")
+    finally:
+        receiver.cancel()
+
+
+async def _drain_incoming(websocket: WebSocket) -> None:
+    """Read (and ignore) what the client sends, so a closed connection is noticed."""
+    while True:
+        await websocket.receive_text()
+
+
+def _authenticate(websocket: WebSocket, services: Services) -> Principal | None:
+    header = websocket.headers.get("authorization", "")
+    token = header[7:] if header.lower().startswith("bearer ") else websocket.query_params.get("token", "")
+    if not token:
+        return None
+    return principal_for_token(services.engine, token, services.clock.now())
