@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -42,7 +42,7 @@ class Message:
 @dataclass(eq=False)
 class Client:
     principal: Principal
-    queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
+    queue: asyncio.Queue
     overflowed: bool = False
 
     def concerned(self, message: Message) -> bool:
@@ -53,8 +53,10 @@ class Client:
 class Hub:
     """Tails the notification log and hands each message to the clients it concerns."""
 
-    def __init__(self, services: Services, poll_seconds: float, heartbeat_seconds: float) -> None:
+    def __init__(self, services: Services, poll_seconds: float, heartbeat_seconds: float,
+                 queue_limit: int = QUEUE_LIMIT) -> None:
         self.services = services
+        self.queue_limit = queue_limit
         self.poll_seconds = poll_seconds
         self.heartbeat_seconds = heartbeat_seconds
         self.clients: set[Client] = set()
@@ -83,12 +85,16 @@ class Hub:
                 await asyncio.sleep(1.0)
                 continue
             for message in messages:
-                self.head = message.position
-                for client in list(self.clients):
-                    if client.concerned(message):
-                        self._offer(client, message)
+                self.publish(message)
             if len(messages) < REPLAY_BATCH:
                 await asyncio.sleep(self.poll_seconds)
+
+    def publish(self, message: Message) -> None:
+        """Queue a message for every client it concerns; a client whose queue is full is dropped."""
+        self.head = message.position
+        for client in list(self.clients):
+            if client.concerned(message):
+                self._offer(client, message)
 
     def _offer(self, client: Client, message: Message) -> None:
         try:
@@ -139,7 +145,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     except ValueError:
         await websocket.close(code=4422, reason="after must be a non-negative integer")
         return
-    client = Client(principal)
+    client = Client(principal, asyncio.Queue(hub.queue_limit))
     hub.clients.add(client)  # register before replaying: live messages queue up meanwhile, duplicates are skipped
     try:
         await _serve(websocket, hub, client, after)
