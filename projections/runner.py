@@ -5,6 +5,7 @@ import logging
 import threading
 import time
 import zlib
+from datetime import datetime
 from typing import Any, Protocol, Sequence
 
 from sqlalchemy import func, insert, select, text, update
@@ -18,6 +19,7 @@ log = logging.getLogger("jointinspect.projections")
 
 class Projection(Protocol):
     name: str
+    tables: tuple  # the read tables it owns: emptied by a rebuild
 
     def apply(self, conn: Connection, event: Any, position: int) -> None: ...
 
@@ -103,6 +105,41 @@ class ProjectionRunner:
             if advanced.rowcount != 1:
                 raise ConcurrentProjectionError(f"projection {projection.name} was advanced by another instance")
         return len(notifications)
+
+    def rebuild(self, name: str) -> int:
+        """Empty a projection's tables and replay the whole log into them; returns events applied."""
+        projection = self._named(name)
+        with self.app.transaction() as session:
+            conn = session.connection()
+            for table in reversed(projection.tables):
+                conn.execute(table.delete())
+            conn.execute(update(projection_tracking).where(projection_tracking.c.name == name)
+                         .values(position=0, updated_at=func.now()))
+        applied = 0
+        while count := self._apply_batch(projection):
+            applied += count
+        return applied
+
+    def status(self, now: datetime) -> list[dict]:
+        """Per projection: position, events behind the log head, and seconds since the oldest unapplied event."""
+        head = self.app.recorder.max_notification_id() or 0
+        rows = []
+        for projection in self.projections:
+            position = self.position(projection.name)
+            lag_seconds = 0.0
+            if position < head:
+                first = self.app.recorder.select_notifications(position, 1, inclusive_of_start=False)[0]
+                event = self.app.mapper.to_domain_event(first)
+                lag_seconds = max(0.0, (now - event.timestamp).total_seconds())
+            rows.append({"name": projection.name, "position": position, "head": head,
+                         "lag_events": head - position, "lag_seconds": round(lag_seconds, 3)})
+        return rows
+
+    def _named(self, name: str) -> Projection:
+        for projection in self.projections:
+            if projection.name == name:
+                return projection
+        raise KeyError(f"no projection named {name!r}; known: {', '.join(p.name for p in self.projections)}")
 
     # ---- tracking ------------------------------------------------------------------------------------
     def ensure_tracking_rows(self) -> None:
