@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from api.deps import ServicesDep
 from api.errors import install_error_handlers
 from api.routes import auth, calendar, departments, joint_tasks, oversight
+from api.scheduler import DeadlineWatcher
 from api.services import Services, build_services
 from api.settings import Settings
 from api.ws import Hub
@@ -32,12 +33,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
         app.state.services = built
         app.state.hub = Hub(built, settings.projection_poll_seconds, settings.ws_heartbeat_seconds)
         await app.state.hub.start()
+        watcher = DeadlineWatcher(built, settings.deadline_check_seconds)
         if settings.run_projections:
             built.runner.start()
+            watcher.start()
         try:
             yield
         finally:
             await app.state.hub.stop()
+            watcher.stop()
             if services is None:
                 built.close()
             elif settings.run_projections:

@@ -25,6 +25,7 @@ class Settings:
     projection_poll_seconds: float = 0.05
     run_projections: bool = True
     ws_heartbeat_seconds: float = 20.0
+    deadline_check_seconds: float = 30.0
     log_level: str = "info"
 
     @classmethod
@@ -50,6 +51,7 @@ class Settings:
             token_ttl_hours=_int(e, "JOINTINSPECT_TOKEN_TTL_HOURS", 12, 1, 24 * 30),
             projection_poll_seconds=_float(e, "JOINTINSPECT_PROJECTION_POLL_SECONDS", 0.05, 0.01, 60),
             ws_heartbeat_seconds=_float(e, "JOINTINSPECT_WS_HEARTBEAT_SECONDS", 20.0, 0.1, 3600),
+            deadline_check_seconds=_float(e, "JOINTINSPECT_DEADLINE_CHECK_SECONDS", 30.0, 0.01, 3600),
             run_projections=e.get("JOINTINSPECT_RUN_PROJECTIONS", "true").lower() in ("1", "true", "yes", "on"),
             log_level=e.get("JOINTINSPECT_LOG_LEVEL", "info"),
         )

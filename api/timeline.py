@@ -28,6 +28,7 @@ _SENTENCES: dict[str, Callable[[str, dict, dict[str, str]], str]] = {
     "Initiated": lambda who, d, n: (f"{who}发起联合任务“{d['title']}”，推送给{_names(d['responding_departments'], n)}，"
                                     f"响应期限 {d['response_deadline']}"),
     "Responded": _responded,
+    "ResponseOverdue": lambda who, d, n: f"{who}未在期限 {d['deadline']} 前响应，系统已标记逾期",
     "LateReasonGiven": lambda who, d, n: f"{who}说明逾期理由：{d['reason']}",
     "InspectionDayProposed": lambda who, d, n: f"{who}提议联合检查日为 {d['day']}",
     "InspectionDayConfirmed": lambda who, d, n: f"{who}同意联合检查日 {d['day']}",

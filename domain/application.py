@@ -32,6 +32,9 @@ class Actor:
         return {"user": self.user, "department": self.department, "office": self.is_office}
 
 
+SYSTEM = Actor(user="system", department="system")  # the platform itself, e.g. the deadline watcher
+
+
 @dataclass(frozen=True)
 class CommandResult:
     """What a command changed and where its last event sits in the notification log."""
@@ -108,6 +111,10 @@ class JointInspect(Application):
         return self._on_task(task_id, lambda t, now: t.respond(
             department=actor.department, decision=decision, item_ids=item_ids, reason=reason, now=now,
             actor=actor.as_record()))
+
+    def mark_overdue(self, task_id: UUID, department: str, actor: Actor) -> CommandResult:
+        return self._on_task(task_id, lambda t, now: t.mark_overdue(
+            department=department, now=now, actor=actor.as_record()))
 
     def give_late_reason(self, task_id: UUID, actor: Actor, reason: str) -> CommandResult:
         return self._on_task(task_id, lambda t, now: t.give_late_reason(

@@ -188,6 +188,22 @@ class JointTask(Aggregate):
         if late and previous.get("late_reason_at"):
             self.responses[department]["late_reason_at"] = previous["late_reason_at"]
 
+    def mark_overdue(self, *, department: str, now: datetime, actor: dict) -> None:
+        """Record, once, that a response deadline passed unanswered, so the office is told at once (R-JOINT-4)."""
+        self._check_open()
+        response = self.responses.get(department)
+        if response is None:
+            raise errors.NotARespondingDepartment("该部门不在该任务的响应部门之列。", department=department)
+        if response["status"] != PENDING or not self.response_is_late(department, now):
+            raise errors.WrongState("该部门已响应或响应期限未过，不能标记逾期。", department=department)
+        if response.get("overdue_marked"):
+            raise errors.Conflict("该部门的逾期已标记过。", department=department)
+        self._response_overdue(department=department, deadline=self.response_deadline, at=now, actor=actor)
+
+    @event("ResponseOverdue")
+    def _response_overdue(self, department: str, deadline: date, at: datetime, actor: dict) -> None:
+        self.responses[department]["overdue_marked"] = True
+
     def give_late_reason(self, *, department: str, reason: str, now: datetime, actor: dict) -> None:
         """A department that is or was late states why; it is then late-with-reason (R-JOINT-4)."""
         self._check_open()

@@ -76,6 +76,19 @@ def late_responses(engine: Engine, *, today: date, department: str | None, offse
     return Page(items=[dict(r) for r in rows], total=total)
 
 
+def unmarked_overdue(engine: Engine, *, today: date, limit: int = 500) -> list[tuple[str, str]]:
+    """(task, department) pairs whose response deadline has passed unanswered and is not yet marked."""
+    td = task_departments
+    live = and_(task_summary.c.task_id == td.c.task_id, task_summary.c.merged_into.is_(None),
+                task_summary.c.cancel_reason.is_(None))
+    query = (select(td.c.task_id, td.c.department).select_from(td.join(task_summary, live))
+             .where(td.c.role == "responder", td.c.response_status == "pending", td.c.response_deadline < today,
+                    td.c.overdue_marked.is_(False))
+             .order_by(td.c.response_deadline, td.c.task_id, td.c.department).limit(limit))
+    with engine.connect() as conn:
+        return [(r.task_id, r.department) for r in conn.execute(query)]
+
+
 def timeline(engine: Engine, task_id: str) -> list[dict]:
     with engine.connect() as conn:
         rows = conn.execute(select(task_timeline).where(task_timeline.c.task_id == task_id)

@@ -4,14 +4,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import zlib
 from datetime import datetime
 from typing import Any, Protocol, Sequence
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from domain.application import JointInspect
+from projections.locks import SingleInstanceLock
 from projections.tables import projection_tracking
 
 log = logging.getLogger("jointinspect.projections")
@@ -46,7 +46,7 @@ class ProjectionRunner:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._lock_conn: Connection | None = None
+        self._lock = SingleInstanceLock(engine, "projections")
         self.ensure_tracking_rows()
 
     # ---- lifecycle ---------------------------------------------------------------------------------
@@ -59,7 +59,7 @@ class ProjectionRunner:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
-        self._release_lock()
+        self._lock.release()
 
     def wake(self) -> None:
         """Look at the log now instead of at the next poll (called after a local command commits)."""
@@ -68,7 +68,7 @@ class ProjectionRunner:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                if self._acquire_lock():
+                if self._lock.acquire():
                     self.catch_up()
             except Exception:  # a failing batch is retried; its position stays put and shows as lag
                 log.exception("projection batch failed; retrying")
@@ -171,27 +171,3 @@ class ProjectionRunner:
                 return False
             time.sleep(0.005)
         return True
-
-    # ---- one active instance per database (PostgreSQL advisory lock) ---------------------------------
-    def _acquire_lock(self) -> bool:
-        if self.engine.dialect.name != "postgresql":
-            return True
-        if self._lock_conn is not None:
-            return True
-        conn = self.engine.connect()
-        key = zlib.crc32(b"jointinspect-projections")
-        if conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
-            conn.commit()
-            self._lock_conn = conn
-            return True
-        conn.close()
-        return False
-
-    def _release_lock(self) -> None:
-        if self._lock_conn is not None:
-            try:
-                self._lock_conn.execute(text("SELECT pg_advisory_unlock_all()"))
-                self._lock_conn.commit()
-            finally:
-                self._lock_conn.close()  # back to the pool, holding no lock
-                self._lock_conn = None

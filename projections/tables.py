@@ -50,6 +50,7 @@ task_departments = Table(
     Column("responded_at", UTCDateTime()),
     Column("late", Boolean, nullable=False, default=False),
     Column("late_reason", Text),
+    Column("overdue_marked", Boolean, nullable=False, default=False),
     Column("day_agreed", Boolean, nullable=False, default=False),
     Column("inspected_on", Date),
     Column("publish_deadline", Date),

@@ -56,6 +56,9 @@ class TasksProjection:
                            item_ids=json.dumps(e.item_ids, ensure_ascii=False), reason=e.reason,
                            responded_at=e.at, late=e.late, late_reason=late_reason)
 
+    def _on_ResponseOverdue(self, conn: Connection, e: Any) -> None:
+        _update_department(conn, e, overdue_marked=True)
+
     def _on_LateReasonGiven(self, conn: Connection, e: Any) -> None:
         _update_department(conn, e, late_reason=e.reason)
 
@@ -110,6 +113,7 @@ def _when(e: Any) -> datetime:
 def _department_row(task_id: str, code: str, role: str, status: str, deadline: date) -> dict:
     return {"task_id": task_id, "department": code, "role": role, "response_status": status, "item_ids": "[]",
             "reason": "", "response_deadline": deadline, "responded_at": None, "late": False, "late_reason": None,
+            "overdue_marked": False,
             "day_agreed": False, "inspected_on": None, "publish_deadline": None, "published_at": None}
 
 
@@ -142,7 +146,7 @@ def _refresh_status(conn: Connection, task_id: str, at: datetime, position: int)
                  .values(status=status, updated_at=at, position=position))
 
 
-_TIMELINE_FIELDS = ("decision", "item_ids", "reason", "late", "day", "completed_on", "publish_deadline",
+_TIMELINE_FIELDS = ("deadline", "decision", "item_ids", "reason", "late", "day", "completed_on", "publish_deadline",
                     "response_deadline", "previous", "into_task_id", "from_task_id", "title",
                     "responding_departments", "items", "departments")
 
