@@ -23,7 +23,7 @@ FIELD_LABELS = {
     "working_days": "工作日天数", "year": "年份", "holidays": "节假日", "makeup_workdays": "调休上班日",
     "working": "是否上班", "page": "页码", "page_size": "每页条数", "into_task_id": "目标任务编号",
     "task_id": "任务编号", "Idempotency-Key": "幂等键", "status": "状态", "role": "角色", "sort": "排序字段",
-    "order": "排序方向", "min_position": "最小位置", "from": "开始日期", "to": "结束日期",
+    "order": "排序方向", "department": "部门", "subject": "通报标题", "body": "通报内容", "task_ids": "任务编号", "min_position": "最小位置", "from": "开始日期", "to": "结束日期",
 }
 
 

@@ -99,3 +99,10 @@ class DayAmendmentIn(In):
 class CalendarChangeOut(BaseModel):
     position: int | None
     moved_deadlines: int
+
+
+class NoticeIn(In):
+    department: str = Field(min_length=1, max_length=32)
+    subject: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=5000)
+    task_ids: list[UUID] = Field(min_length=1, max_length=200)

@@ -16,6 +16,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from api.accounts import Principal, principal_for_token
 from api.services import Services
 from domain.joint_task import JointTask
+from domain.notice import Notice
 
 log = logging.getLogger("jointinspect.ws")
 router = APIRouter()
@@ -29,13 +30,15 @@ EVERYONE = "*"
 class Message:
     position: int
     type: str
+    aggregate_id: str
     task_id: str | None
     at: str | None
     department: str | None
     audience: frozenset[str]  # department codes, or EVERYONE
 
     def for_client(self) -> dict:
-        return {"position": self.position, "type": self.type, "task_id": self.task_id, "at": self.at,
+        return {"position": self.position, "type": self.type, "aggregate_id": self.aggregate_id,
+                "task_id": self.task_id, "at": self.at,
                 "department": self.department}
 
 
@@ -113,8 +116,14 @@ class Hub:
         at = getattr(event, "at", None) or getattr(event, "pushed_at", None)
         actor = getattr(event, "actor", None) or {}
         task_id = str(event.originator_id) if isinstance(event, JointTask.Event) else None
-        audience = self._audience(task_id, event) if task_id else frozenset({EVERYONE})  # calendar: public
-        return Message(position=position, type=type(event).__qualname__, task_id=task_id,
+        if task_id:
+            audience = self._audience(task_id, event)
+        elif isinstance(event, Notice.Event):
+            audience = frozenset({event.department})  # a notice is for its department (and the office)
+        else:
+            audience = frozenset({EVERYONE})  # calendar changes are public
+        return Message(position=position, type=type(event).__qualname__, aggregate_id=str(event.originator_id),
+                       task_id=task_id,
                        at=at.isoformat() if at else None, department=actor.get("department"), audience=audience)
 
     def _audience(self, task_id: str, event: Any) -> frozenset[str]:

@@ -12,6 +12,7 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from domain import errors
 from domain.joint_task import JointTask
+from domain.notice import Notice
 from domain.working_calendar import CALENDAR_ID, WorkingCalendar
 from domain.working_days import Calendar, OfficialSchedule, WeekdaysOnly
 
@@ -154,6 +155,36 @@ class JointInspect(Application):
         survivor.absorb(other=merged, now=now, actor=actor.as_record())
         merged.mark_merged_into(survivor=survivor, now=now, actor=actor.as_record())
         return self._save(survivor, merged, result_id=survivor.id)
+
+    # ---- notices (R-JOINT-4) -------------------------------------------------------------------------
+    def issue_notice(self, actor: Actor, department: str, subject: str, body: str, task_ids: list[UUID]) -> CommandResult:
+        """The office names a department's late responses that came with no reason (R-JOINT-4)."""
+        if not actor.is_office:
+            raise errors.Forbidden("只有联席会议办公室可以发出通报。")
+        now = self.clock.now()
+        for task_id in task_ids:
+            task = self.get_task(task_id)
+            response = task.responses.get(department)
+            if response is None or not task.response_is_late(department, now) or response["late_reason"]:
+                raise errors.Invalid(
+                    f"任务“{task.title}”中该部门没有未说明理由的逾期响应，不能据此通报。", task_id=str(task_id))
+        notice = Notice.issue(department=department, subject=subject, body=body,
+                              task_ids=[str(t) for t in task_ids], now=now, actor=actor.as_record())
+        return self._save(notice)
+
+    def acknowledge_notice(self, notice_id: UUID, actor: Actor) -> CommandResult:
+        notice = self.get_notice(notice_id)
+        notice.acknowledge(department=actor.department, now=self.clock.now(), actor=actor.as_record())
+        return self._save(notice)
+
+    def get_notice(self, notice_id: UUID) -> Notice:
+        try:
+            notice = self.repository.get(notice_id)
+        except AggregateNotFoundError:
+            notice = None
+        if not isinstance(notice, Notice):
+            raise errors.NotFound("找不到该通报，请核对编号。", notice_id=str(notice_id))
+        return notice
 
     # ---- calendar commands (R-CAL-2) ---------------------------------------------------------------
     def enter_year_schedule(

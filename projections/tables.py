@@ -70,3 +70,16 @@ task_timeline = Table(
     Column("data", Text, nullable=False),  # JSON: what the sentence needs
 )
 
+
+notices = Table(
+    "notices", metadata,
+    Column("notice_id", String(36), primary_key=True),
+    Column("department", String(32), nullable=False, index=True),
+    Column("subject", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("task_ids", Text, nullable=False),  # JSON list
+    Column("issued_at", UTCDateTime(), nullable=False),
+    Column("issued_by", String(64), nullable=False),
+    Column("acknowledged_at", UTCDateTime()),
+    Column("position", BigInteger, nullable=False),
+)

@@ -77,7 +77,8 @@ def password_hash() -> str:
 def services(database_url: str, clock: FakeClock, password_hash: str) -> Iterator[Services]:
     """The application, its store and projections, with the demo accounts (no demo tasks)."""
     built = build_services(Settings(database_url=database_url, env="test", projection_poll_seconds=0.02,
-                                    token_ttl_hours=24 * 30), clock)  # tokens outlive clock jumps
+                                    token_ttl_hours=24 * 30,  # tokens outlive clock jumps
+                                    deadline_check_seconds=3600), clock)  # tests that want it set it
     with built.engine.begin() as conn:
         load_accounts(conn, password_hash)
     try:

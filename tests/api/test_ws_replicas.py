@@ -74,7 +74,7 @@ def test_a_client_whose_queue_overflows_is_dropped_and_the_others_still_receive(
         slow, fast = Client(principal, asyncio.Queue(3)), Client(principal, asyncio.Queue(100))
         hub.clients.update({slow, fast})
         for position in range(1, 6):
-            hub.publish(Message(position, "JointTask.Responded", "t", None, "wlj", frozenset({"wlj"})))
+            hub.publish(Message(position, "JointTask.Responded", "t", "t", None, "wlj", frozenset({"wlj"})))
         return slow, fast
 
     slow, fast = asyncio.run(scenario())
