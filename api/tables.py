@@ -49,3 +49,16 @@ idempotency_records = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("user_id", "key", name="uq_idempotency_user_key"),
 )
+
+change_log = Table(
+    "change_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entity", String(32), nullable=False),  # subject, inspector, check_item, plan, …
+    Column("entity_key", String(64), nullable=False),
+    Column("action", String(16), nullable=False),  # created, updated, deleted
+    Column("changes", Text, nullable=False),  # JSON {field: [before, after]}
+    Column("actor_user", String(64), nullable=False),
+    Column("actor_department", String(32), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("batch", String(64)),  # an import's id, when the change came from one
+)

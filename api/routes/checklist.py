@@ -1,0 +1,6 @@
+"""Placeholder router (issue 3): filled in by the checklist work."""
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["checklist"])
