@@ -1,0 +1,139 @@
+"""The verifiable random draw (R-DRAW-1, R-DRAW-4, R-DRAW-5, R-MATCH-1): uniform, recorded, reproducible.
+
+Algorithm `ji-sha256-rank`, version 1 — what a witness reimplements from the published record and pool list:
+
+1. Before the draw a 32-byte seed is generated and only its commitment is recorded:
+   commitment = hex(SHA-256(ascii(seed_hex))).
+2. The pool is the list of candidates, each a line `code<TAB>stratum` (stratum "*" when the draw is not
+   stratified), sorted by code (Unicode code point order), joined with "\n" plus a final "\n", UTF-8 encoded.
+   fingerprint = hex(SHA-256(pool bytes)).
+3. Every candidate's score is SHA-256(seed_bytes || 0x00 || utf8(code)) — 32 bytes, compared as bytes.
+   Within each stratum, candidates are ranked by (score, code) ascending.
+4. Walking each stratum's ranking from the top, a candidate on the record's `excused` list (an exempt subject,
+   R-DRAW-4) is skipped and recorded as replaced; the others are taken until the stratum's count is reached.
+The drawn list is the union of the strata's picks, each stratum's in rank order, strata in name order.
+
+Every k-subset of a stratum is equally likely (the scores are a keyed pseudo-random function of the code), and the
+result does not depend on the order the pool was stored or read in.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Iterable, Mapping
+
+ALGORITHM = "ji-sha256-rank"
+VERSION = 1
+NO_STRATUM = "*"
+
+
+def new_seed() -> str:
+    """32 random bytes from the operating system, as 64 hex characters."""
+    return secrets.token_hex(32)
+
+
+def commitment(seed_hex: str) -> str:
+    return hashlib.sha256(seed_hex.encode("ascii")).hexdigest()
+
+
+def pool_text(candidates: Mapping[str, str]) -> str:
+    """The canonical pool list: `code<TAB>stratum` lines sorted by code."""
+    return "".join(f"{code}\t{candidates[code]}\n" for code in sorted(candidates))
+
+
+def fingerprint(candidates: Mapping[str, str]) -> str:
+    return hashlib.sha256(pool_text(candidates).encode("utf-8")).hexdigest()
+
+
+def parse_pool(text: str) -> dict[str, str]:
+    """Read a pool list back (the inverse of pool_text); raises ValueError on a malformed line."""
+    candidates: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        code, sep, stratum = line.partition("\t")
+        if not sep or not code or not stratum:
+            raise ValueError(f"line {number}: expected code<TAB>stratum")
+        candidates[code] = stratum
+    return candidates
+
+
+def ranking(seed_hex: str, codes: Iterable[str]) -> list[str]:
+    """Codes in draw order for this seed: ascending (score, code)."""
+    prefix = hashlib.sha256(bytes.fromhex(seed_hex) + b"\x00")
+    scored = []
+    for code in codes:
+        h = prefix.copy()
+        h.update(code.encode("utf-8"))
+        scored.append((h.digest(), code))
+    scored.sort()
+    return [code for _, code in scored]
+
+
+def count_for_ratio(pool_size: int, ratio_percent: Decimal) -> int:
+    """How many to draw for a ratio: rounded up, so a non-empty pool with a positive ratio yields at least one."""
+    if ratio_percent < 0 or ratio_percent > 100:
+        raise ValueError("ratio must be between 0 and 100 percent")
+    return min(pool_size, math.ceil(Decimal(pool_size) * ratio_percent / 100))
+
+
+@dataclass(frozen=True)
+class DrawResult:
+    drawn: list[str]
+    replaced: list[str]  # excused candidates skipped in rank order (R-DRAW-4)
+    by_stratum: dict[str, list[str]] = field(default_factory=dict)
+    shortfall: dict[str, int] = field(default_factory=dict)  # stratum → how many could not be drawn
+
+
+def draw(seed_hex: str, candidates: Mapping[str, str], counts: Mapping[str, int],
+         excused: Iterable[str] = ()) -> DrawResult:
+    """Draw counts[stratum] candidates from each stratum, skipping excused ones (R-DRAW-1, R-DRAW-4)."""
+    excused_set = set(excused)
+    strata: dict[str, list[str]] = {}
+    for code, stratum in candidates.items():
+        strata.setdefault(stratum, []).append(code)
+    drawn: list[str] = []
+    replaced: list[str] = []
+    by_stratum: dict[str, list[str]] = {}
+    shortfall: dict[str, int] = {}
+    for stratum in sorted(counts):
+        wanted = counts[stratum]
+        picks: list[str] = []
+        if wanted > 0:
+            for code in ranking(seed_hex, strata.get(stratum, [])):
+                if code in excused_set:
+                    replaced.append(code)
+                    continue
+                picks.append(code)
+                if len(picks) == wanted:
+                    break
+        if len(picks) < wanted:
+            shortfall[stratum] = wanted - len(picks)
+        by_stratum[stratum] = picks
+        drawn.extend(picks)
+    return DrawResult(drawn=drawn, replaced=replaced, by_stratum=by_stratum, shortfall=shortfall)
+
+
+@dataclass(frozen=True)
+class Verification:
+    commitment_ok: bool
+    fingerprint_ok: bool
+    drawn_ok: bool
+
+    @property
+    def match(self) -> bool:
+        return self.commitment_ok and self.fingerprint_ok and self.drawn_ok
+
+
+def verify(record: Mapping, candidates: Mapping[str, str]) -> Verification:
+    """Recompute a draw from its published record and pool list (R-DRAW-5)."""
+    if record.get("algorithm") != ALGORITHM or record.get("version") != VERSION:
+        return Verification(False, False, False)
+    seed = record["seed"]
+    result = draw(seed, candidates, record["counts"], record.get("excused", ()))
+    return Verification(
+        commitment_ok=commitment(seed) == record["commitment"],
+        fingerprint_ok=fingerprint(candidates) == record["pool_fingerprint"],
+        drawn_ok=result.drawn == list(record["drawn"]) and result.replaced == list(record.get("replaced", [])),
+    )
