@@ -8,12 +8,15 @@ from eventsourcing.domain import Aggregate, event
 
 from domain import errors
 from domain.clock import SHANGHAI
+from domain.draw import commitment as seed_commitment
 from domain.joint_task_rules import (
     PUBLISH_WORKING_DAYS,
     RESPONSE_WORKING_DAYS,
     check_initiation,
     check_reason,
+    check_redraw,
     check_response_items,
+    check_witnesses,
     task_status,
 )
 from domain.working_days import Calendar, local_date
@@ -101,6 +104,8 @@ class JointTask(Aggregate):
         self.cancelled: dict | None = None
         self.merged_into: UUID | None = None
         self.merged_from: list[UUID] = []
+        self.draws: dict[str, dict] = {}
+        self.current_draw: str | None = None
 
     # ---- derived state ---------------------------------------------------------------------------
     @property
@@ -318,6 +323,64 @@ class JointTask(Aggregate):
     @event("Published")
     def _published(self, department: str, note: str, late: bool, at: datetime, actor: dict) -> None:
         self.publications[department] = {"at": at, "late": late, "note": note}
+
+    # ---- drawing subjects (R-JOINT-6, R-DRAW-5) -----------------------------------------------------
+    @property
+    def drawn_subjects(self) -> list[str]:
+        return list(self.draws[self.current_draw]["drawn"]) if self.current_draw else []
+
+    def commit_draw(self, *, draw_id: str, commitment: str, criteria: dict, witnesses: list[dict],
+                    redraw_of: str | None, reason: str, approver: str, department: str, now: datetime,
+                    actor: dict) -> None:
+        """The lead commits to a seed (its hash) before the pool is fixed; a redraw needs a reason and an approver."""
+        self._check_open()
+        if department != self.lead_department:
+            raise errors.NotTheLeadDepartment("只有牵头部门可以抽取检查对象。")
+        if self.inspections:
+            raise errors.WrongState("已有部门登记检查完成，不能再抽取检查对象。")
+        open_commitments = [i for i, d in self.draws.items() if d["status"] == "committed"]
+        if open_commitments:
+            raise errors.Conflict("已有一次抽取尚未执行，请先执行该次抽取。", draw_id=open_commitments[0])
+        check_redraw(self.current_draw, redraw_of, reason, approver, actor["user"])
+        self._draw_committed(draw_id=draw_id, commitment=commitment, criteria=criteria,
+                             witnesses=check_witnesses(witnesses), redraw_of=redraw_of, reason=reason.strip(),
+                             approver=approver.strip(), at=now, actor=actor)
+
+    @event("DrawCommitted")
+    def _draw_committed(self, draw_id: str, commitment: str, criteria: dict, witnesses: list[dict],
+                        redraw_of: str | None, reason: str, approver: str, at: datetime, actor: dict) -> None:
+        self.draws[draw_id] = {"status": "committed", "commitment": commitment, "criteria": criteria,
+                               "witnesses": witnesses, "redraw_of": redraw_of, "reason": reason,
+                               "approver": approver, "committed_at": at, "committed_by": actor["user"]}
+
+    def record_draw(self, *, draw_id: str, seed: str, algorithm: str, version: int, pool_fingerprint: str,
+                    pool_size: int, counts: dict, excused: list[str], drawn: list[str], replaced: list[str],
+                    flags: dict, now: datetime, actor: dict) -> None:
+        """Reveal the seed and record the result; the seed must match the commitment (R-DRAW-5)."""
+        self._check_open()
+        committed = self.draws.get(draw_id)
+        if committed is None:
+            raise errors.NotFound("找不到该次抽取。", draw_id=draw_id)
+        if committed["status"] != "committed":
+            raise errors.Conflict("该次抽取已执行，不能重复执行。", draw_id=draw_id)
+        if seed_commitment(seed) != committed["commitment"]:
+            raise errors.Invalid("随机种子与事先登记的承诺值不符，不能执行抽取。", draw_id=draw_id)
+        self._subjects_drawn(draw_id=draw_id, seed=seed, algorithm=algorithm, version=version,
+                             pool_fingerprint=pool_fingerprint, pool_size=pool_size, counts=counts,
+                             excused=excused, drawn=drawn, replaced=replaced, flags=flags, at=now, actor=actor)
+
+    @event("SubjectsDrawn")
+    def _subjects_drawn(self, draw_id: str, seed: str, algorithm: str, version: int, pool_fingerprint: str,
+                        pool_size: int, counts: dict, excused: list[str], drawn: list[str], replaced: list[str],
+                        flags: dict, at: datetime, actor: dict) -> None:
+        record = self.draws[draw_id]
+        record.update(status="drawn", seed=seed, algorithm=algorithm, version=version,
+                      pool_fingerprint=pool_fingerprint, pool_size=pool_size, counts=dict(counts),
+                      excused=list(excused), drawn=list(drawn), replaced=list(replaced), flags=dict(flags),
+                      drawn_at=at, drawn_by=actor["user"])
+        if record["redraw_of"]:
+            self.draws[record["redraw_of"]]["status"] = "superseded"
+        self.current_draw = draw_id
 
     # ---- cancellation, deadlines, fusion ---------------------------------------------------------
     def cancel(self, *, department: str, is_office: bool, reason: str, now: datetime, actor: dict) -> None:

@@ -78,6 +78,41 @@ def check_reason(reason: str, what: str) -> str:
     return reason
 
 
+WITNESS_ROLES = {
+    "staff": "工作人员", "legal_adviser": "法律顾问", "enterprise_representative": "企业代表",
+    "public_representative": "群众代表", "supervisor": "纪检监督人员",
+}
+
+
+def check_witnesses(witnesses: list[dict]) -> list[dict]:
+    """A draw is witnessed: at least one named witness with a known role, who signs the record (R-DRAW-5)."""
+    cleaned = []
+    for w in witnesses:
+        name, role = str(w.get("name", "")).strip(), w.get("role")
+        if not name:
+            raise errors.Invalid("见证人姓名不能为空。", field="witnesses")
+        if role not in WITNESS_ROLES:
+            raise errors.Invalid(f"见证人身份须为：{'、'.join(WITNESS_ROLES.values())}。", field="witnesses")
+        cleaned.append({"name": name, "role": role})
+    if not cleaned:
+        raise errors.Invalid("抽取须有至少一名见证人在场并签字（全程留痕）。", field="witnesses")
+    return cleaned
+
+
+def check_redraw(current: str | None, redraw_of: str | None, reason: str, approver: str, user: str) -> None:
+    """A draw is never silently redone: a redraw names the draw it replaces, a reason and an approver."""
+    if current is None:
+        if redraw_of:
+            raise errors.Invalid("本任务尚未抽取，不存在可替代的抽取。", field="redraw_of")
+        return
+    if redraw_of != current:
+        raise errors.Conflict("本任务已抽取检查对象；重新抽取须注明被替代的抽取、理由和批准人。", current_draw=current)
+    if not reason.strip():
+        raise errors.Invalid("重新抽取须说明理由。", field="reason")
+    if not approver.strip() or approver.strip() == user:
+        raise errors.Invalid("重新抽取须由经办人以外的负责人批准，请填写批准人。", field="approver")
+
+
 def _unique_nonblank(values: list[str]) -> list[str]:
     seen: list[str] = []
     for value in values:
