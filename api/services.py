@@ -14,6 +14,7 @@ from domain.clock import StartedClock, SystemClock
 from projections import tables as read_tables
 from projections.runner import ProjectionRunner
 from projections.notices import NoticesProjection
+from projections.subject_draws import SubjectDrawsProjection
 from projections.tasks import TasksProjection
 
 
@@ -48,7 +49,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     engine = app.recorder.datastore.engine  # type: ignore[attr-defined]
     tables.metadata.create_all(engine)
     read_tables.metadata.create_all(engine)
-    runner = ProjectionRunner(app, engine, [TasksProjection(), NoticesProjection()], poll_seconds=settings.projection_poll_seconds)
+    runner = ProjectionRunner(app, engine, [TasksProjection(), NoticesProjection(), SubjectDrawsProjection()], poll_seconds=settings.projection_poll_seconds)
     return Services(settings=settings, clock=clock, app=app, engine=engine, runner=runner)
 
 

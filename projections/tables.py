@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Date, Index, MetaData, String, Table, Text,
+    BigInteger, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text,
 )
 
 from projections.sqltypes import UTCDateTime
@@ -82,4 +82,15 @@ notices = Table(
     Column("issued_by", String(64), nullable=False),
     Column("acknowledged_at", UTCDateTime()),
     Column("position", BigInteger, nullable=False),
+)
+
+subject_draws = Table(
+    "subject_draws", metadata,
+    Column("draw_id", String(36), primary_key=True),
+    Column("code", String(32), primary_key=True),
+    Column("task_id", String(36), nullable=False, index=True),
+    Column("lead_department", String(32), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("current", Boolean, nullable=False),  # False once superseded by a redraw
+    Index("ix_subject_draws_code_year", "code", "year"),
 )

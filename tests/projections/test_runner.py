@@ -32,8 +32,8 @@ def _counts(engine) -> tuple[int, int, int]:
 
 def test_catch_up_applies_every_event_and_records_its_position(services):
     head = _push_tasks(services, 3)
-    assert services.runner.catch_up() == head
-    assert services.runner.position("tasks") == head
+    assert services.runner.catch_up() == head * len(services.runner.projections)  # each projection sees each event
+    assert [services.runner.position(p.name) for p in services.runner.projections] == [head] * 3
     assert _counts(services.engine) == (3, 9, 6)
 
 
@@ -132,8 +132,9 @@ def test_status_reports_events_and_seconds_behind_the_log(services, clock):
     _push_tasks(services, 1)
     services.runner.catch_up()
     head = _push_tasks(services, 1)
-    (row,) = services.runner.status(services.clock.now())
-    assert row["name"] == "tasks" and row["head"] == head and row["lag_events"] == 2
+    rows = services.runner.status(services.clock.now())
+    assert {r["name"] for r in rows} == {"tasks", "notices", "subject_draws"}
+    assert all(r["head"] == head and r["lag_events"] == 2 for r in rows)
     services.runner.catch_up()
-    (row,) = services.runner.status(services.clock.now())
-    assert row["lag_events"] == 0 and row["lag_seconds"] == 0.0
+    rows = services.runner.status(services.clock.now())
+    assert all(r["lag_events"] == 0 and r["lag_seconds"] == 0.0 for r in rows)

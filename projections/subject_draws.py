@@ -1,0 +1,54 @@
+"""Which subjects were drawn into which task, per year: the yearly cap and draw-time flags (R-DRAW-2, R-DRAW-6)."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from domain.joint_task import JointTask
+from domain.working_days import local_date
+from projections.tables import subject_draws, task_summary
+
+
+class SubjectDrawsProjection:
+    name = "subject_draws"
+    tables = (subject_draws,)
+
+    def apply(self, conn: Connection, event: Any, position: int) -> None:
+        if not isinstance(event, JointTask.SubjectsDrawn):
+            return
+        task_id = str(event.originator_id)
+        lead = event.actor["department"]  # only the lead draws (R-JOINT-6)
+        conn.execute(update(subject_draws).where(subject_draws.c.task_id == task_id).values(current=False))
+        if event.drawn:
+            year = local_date(event.at).year
+            conn.execute(insert(subject_draws), [
+                {"draw_id": event.draw_id, "code": code, "task_id": task_id, "lead_department": lead,
+                 "year": year, "current": True} for code in event.drawn])
+
+
+def capped_codes(conn: Connection, *, year: int, task_id: str, cap: int) -> select:
+    """Codes already drawn into `cap` or more other tasks this year (R-DRAW-2: at most 2 a year, inclusive)."""
+    return (select(subject_draws.c.code)
+            .where(and_(subject_draws.c.year == year, subject_draws.c.current.is_(True),
+                        subject_draws.c.task_id != task_id))
+            .group_by(subject_draws.c.code)
+            .having(func.count(func.distinct(subject_draws.c.task_id)) >= cap))
+
+
+def other_tasks(conn: Connection, codes: list[str], *, year: int, task_id: str) -> dict[str, list[dict]]:
+    """For each code, the other tasks this year that drew it, with their status (R-DRAW-6)."""
+    found: dict[str, list[dict]] = {}
+    for start in range(0, len(codes), 5000):
+        chunk = codes[start:start + 5000]
+        rows = conn.execute(
+            select(subject_draws.c.code, subject_draws.c.task_id, subject_draws.c.lead_department,
+                   task_summary.c.status, task_summary.c.agreed_day)
+            .select_from(subject_draws.join(task_summary, task_summary.c.task_id == subject_draws.c.task_id))
+            .where(subject_draws.c.code.in_(chunk), subject_draws.c.year == year,
+                   subject_draws.c.current.is_(True), subject_draws.c.task_id != task_id))
+        for r in rows:
+            found.setdefault(r.code, []).append({"task_id": r.task_id, "lead_department": r.lead_department,
+                                                 "status": r.status, "agreed_day": r.agreed_day})
+    return found
