@@ -14,8 +14,11 @@ from domain.joint_task_rules import (
     RESPONSE_WORKING_DAYS,
     check_initiation,
     check_reason,
+    REPLACEMENT_REASONS,
+    check_approver,
     check_redraw,
     check_response_items,
+    check_teams,
     check_witnesses,
     task_status,
 )
@@ -106,6 +109,7 @@ class JointTask(Aggregate):
         self.merged_from: list[UUID] = []
         self.draws: dict[str, dict] = {}
         self.current_draw: str | None = None
+        self.matchings: dict[str, dict] = {}  # department → its inspectors' teams (R-JOINT-6, R-MATCH-1)
 
     # ---- derived state ---------------------------------------------------------------------------
     @property
@@ -381,6 +385,105 @@ class JointTask(Aggregate):
         if record["redraw_of"]:
             self.draws[record["redraw_of"]]["status"] = "superseded"
         self.current_draw = draw_id
+
+    # ---- matching inspectors (R-MATCH-1..4): each joining department matches its own (R-JOINT-6) -----------
+    def _check_can_match(self, department: str) -> None:
+        self._check_open()
+        self._check_participant(department)
+        if self.agreed_day is None:
+            raise errors.WrongState("联合检查日确定后才能匹配检查人员（证件须在检查日有效）。")
+        if not self.drawn_subjects:
+            raise errors.WrongState("牵头部门尚未抽取检查对象，不能匹配检查人员。")
+        if department in self.inspections:
+            raise errors.WrongState("本部门已登记检查完成，不能再匹配检查人员。")
+
+    def commit_matching(self, *, department: str, match_id: str, commitment: str, team_size: int,
+                        now: datetime, actor: dict) -> None:
+        """Commit to a seed before this department's inspector pool is fixed."""
+        self._check_can_match(department)
+        current = self.matchings.get(department)
+        if current and current["status"] == "committed":
+            raise errors.Conflict("本部门已有一次匹配尚未执行，请先执行。", match_id=current["match_id"])
+        if current:
+            raise errors.Conflict("本部门已匹配检查人员；如需更换人员，请逐人办理更换并经批准。")
+        if team_size < 2:
+            raise errors.Invalid("每个检查对象至少匹配 2 名检查人员（R-MATCH-1）。", field="team_size")
+        self._match_committed(department=department, match_id=match_id, commitment=commitment,
+                              team_size=team_size, at=now, actor=actor)
+
+    @event("InspectorsMatchCommitted")
+    def _match_committed(self, department: str, match_id: str, commitment: str, team_size: int, at: datetime,
+                         actor: dict) -> None:
+        self.matchings[department] = {"status": "committed", "match_id": match_id, "commitment": commitment,
+                                      "team_size": team_size, "committed_at": at}
+
+    def record_matching(self, *, department: str, match_id: str, seed: str, algorithm: str, version: int,
+                        pool_fingerprint: str, inspectors: list[str], conflicts: list[list[str]],
+                        teams: dict[str, list[str]], now: datetime, actor: dict) -> None:
+        """Reveal the seed and record the teams; every drawn subject gets a team."""
+        self._check_can_match(department)
+        committed = self.matchings.get(department)
+        if committed is None or committed["match_id"] != match_id:
+            raise errors.NotFound("找不到该次匹配。", match_id=match_id)
+        if committed["status"] != "committed":
+            raise errors.Conflict("该次匹配已执行。", match_id=match_id)
+        if seed_commitment(seed) != committed["commitment"]:
+            raise errors.Invalid("随机种子与事先登记的承诺值不符，不能执行匹配。", match_id=match_id)
+        check_teams(teams, self.drawn_subjects, committed["team_size"])
+        self._inspectors_matched(department=department, match_id=match_id, seed=seed, algorithm=algorithm,
+                                 version=version, pool_fingerprint=pool_fingerprint, inspectors=inspectors,
+                                 conflicts=conflicts, teams=teams, at=now, actor=actor)
+
+    @event("InspectorsMatched")
+    def _inspectors_matched(self, department: str, match_id: str, seed: str, algorithm: str, version: int,
+                            pool_fingerprint: str, inspectors: list[str], conflicts: list[list[str]],
+                            teams: dict[str, list[str]], at: datetime, actor: dict) -> None:
+        self.matchings[department].update(
+            status="matched", seed=seed, algorithm=algorithm, version=version, pool_fingerprint=pool_fingerprint,
+            inspectors=list(inspectors), conflicts=[list(c) for c in conflicts],
+            teams={k: list(v) for k, v in teams.items()}, matched_at=at, replacements=[])
+
+    def assign_inspectors(self, *, department: str, teams: dict[str, list[str]], reason: str, approver: str,
+                          now: datetime, actor: dict) -> None:
+        """Too few inspectors: an approved direct or cross-unit assignment instead of a random match (R-MATCH-4)."""
+        self._check_can_match(department)
+        if department in self.matchings and self.matchings[department]["status"] == "matched":
+            raise errors.Conflict("本部门已匹配检查人员；如需更换人员，请逐人办理更换并经批准。")
+        check_teams(teams, self.drawn_subjects, 2)
+        self._inspectors_assigned(department=department, teams=teams, reason=check_reason(reason, "指派理由"),
+                                  approver=check_approver(approver, actor["user"]), at=now, actor=actor)
+
+    @event("InspectorsAssigned")
+    def _inspectors_assigned(self, department: str, teams: dict[str, list[str]], reason: str, approver: str,
+                             at: datetime, actor: dict) -> None:
+        self.matchings[department] = {"status": "matched", "assigned": True, "reason": reason, "approver": approver,
+                                      "teams": {k: list(v) for k, v in teams.items()}, "matched_at": at,
+                                      "replacements": []}
+
+    def replace_inspector(self, *, department: str, subject: str, replaced: str, replacement: str, reason: str,
+                          approver: str, now: datetime, actor: dict) -> None:
+        """A matched inspector leaves a team only for an allowed reason with a superior's approval (R-MATCH-2)."""
+        self._check_open()
+        matching = self.matchings.get(department)
+        if matching is None or matching["status"] != "matched":
+            raise errors.WrongState("本部门尚未匹配检查人员。")
+        team = matching["teams"].get(subject)
+        if team is None or replaced not in team:
+            raise errors.Invalid("该检查人员不在该检查对象的检查组中。", subject=subject, inspector=replaced)
+        if reason not in REPLACEMENT_REASONS:
+            raise errors.Invalid(f"更换理由须为：{'、'.join(REPLACEMENT_REASONS.values())}。", field="reason")
+        self._inspector_replaced(department=department, subject=subject, replaced=replaced, replacement=replacement,
+                                 reason=reason, approver=check_approver(approver, actor["user"]),
+                                 number=len(matching["replacements"]) + 1, at=now, actor=actor)
+
+    @event("InspectorReplaced")
+    def _inspector_replaced(self, department: str, subject: str, replaced: str, replacement: str, reason: str,
+                            approver: str, number: int, at: datetime, actor: dict) -> None:
+        team = self.matchings[department]["teams"][subject]
+        team[team.index(replaced)] = replacement
+        self.matchings[department]["replacements"].append(
+            {"subject": subject, "replaced": replaced, "replacement": replacement, "reason": reason,
+             "approver": approver, "number": number, "at": at})
 
     # ---- cancellation, deadlines, fusion ---------------------------------------------------------
     def cancel(self, *, department: str, is_office: bool, reason: str, now: datetime, actor: dict) -> None:

@@ -99,6 +99,33 @@ def check_witnesses(witnesses: list[dict]) -> list[dict]:
     return cleaned
 
 
+REPLACEMENT_REASONS = {  # R-MATCH-2 (003 §11)
+    "post_change": "岗位变动", "schedule_conflict": "工作冲突", "health": "身体原因", "recusal": "回避",
+}
+
+
+def check_approver(approver: str, user: str) -> str:
+    """An approval is given by someone other than the clerk who asks for it."""
+    approver = approver.strip()
+    if not approver or approver == user:
+        raise errors.Invalid("须由经办人以外的负责人批准，请填写批准人。", field="approver")
+    return approver
+
+
+def check_teams(teams: dict[str, list[str]], subjects: list[str], team_size: int) -> None:
+    """Every drawn subject has a team of at least two distinct inspectors, the first its leader (R-MATCH-1)."""
+    missing = sorted(set(subjects) - set(teams))
+    if missing:
+        raise errors.Invalid(f"以下检查对象没有检查组：{'、'.join(missing[:5])}等 {len(missing)} 户。", missing=missing)
+    extra = sorted(set(teams) - set(subjects))
+    if extra:
+        raise errors.Invalid("检查组中有不属于本任务的检查对象。", extra=extra)
+    for subject, team in teams.items():
+        if len(team) < max(team_size, 2) or len(set(team)) != len(team):
+            raise errors.Invalid(f"检查对象 {subject} 的检查组须有至少 {max(team_size, 2)} 名不同的检查人员。",
+                                 subject=subject)
+
+
 def check_redraw(current: str | None, redraw_of: str | None, reason: str, approver: str, user: str) -> None:
     """A draw is never silently redone: a redraw names the draw it replaces, a reason and an approver."""
     if current is None:
@@ -109,8 +136,7 @@ def check_redraw(current: str | None, redraw_of: str | None, reason: str, approv
         raise errors.Conflict("本任务已抽取检查对象；重新抽取须注明被替代的抽取、理由和批准人。", current_draw=current)
     if not reason.strip():
         raise errors.Invalid("重新抽取须说明理由。", field="reason")
-    if not approver.strip() or approver.strip() == user:
-        raise errors.Invalid("重新抽取须由经办人以外的负责人批准，请填写批准人。", field="approver")
+    check_approver(approver, user)
 
 
 def _unique_nonblank(values: list[str]) -> list[str]:
