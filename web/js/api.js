@@ -1,0 +1,124 @@
+// The one way the UI talks to the server: bearer token, error shape, idempotency keys, read-your-writes positions.
+
+const SESSION_KEY = "jointinspect.session";
+const POSITION_KEY = "jointinspect.position";
+const PREFIX = "/api/v1";
+
+/** An error in the API's one shape: {"error": {"code", "message", "details"}}; message is Chinese. */
+export class ApiError extends Error {
+  constructor(status, code, message, details = null) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export const session = {
+  get() {
+    try {
+      return JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
+    } catch {
+      return null;
+    }
+  },
+  set(value) {
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify(value));
+  },
+  clear() {
+    sessionStorage.removeItem(SESSION_KEY);
+    sessionStorage.removeItem(POSITION_KEY);
+  },
+  isOffice() {
+    const s = this.get();
+    return Boolean(s && (s.roles || []).includes("office"));
+  },
+};
+
+/** The highest position this tab's commands have returned; list/timeline reads wait for it (min_position). */
+export function lastPosition() {
+  const value = Number(sessionStorage.getItem(POSITION_KEY) || 0);
+  return Number.isFinite(value) && value > 0 ? value : null;
+}
+
+function rememberPosition(body) {
+  if (body && typeof body.position === "number" && body.position > (lastPosition() || 0)) {
+    sessionStorage.setItem(POSITION_KEY, String(body.position));
+  }
+}
+
+let unauthorizedHandler = () => {};
+/** Called when the server says the token is missing or no longer valid (401). */
+export function onUnauthorized(handler) {
+  unauthorizedHandler = handler;
+}
+
+/**
+ * api("GET", "/joint-tasks", {query: {...}}) → parsed JSON (null for 204); throws ApiError.
+ * Empty query values ("", null, undefined) are left out.
+ */
+export async function api(method, path, { body, query, idempotencyKey, anonymous = false } = {}) {
+  const url = new URL(PREFIX + path, window.location.origin);
+  for (const [name, value] of Object.entries(query || {})) {
+    if (value !== null && value !== undefined && value !== "") url.searchParams.set(name, String(value));
+  }
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const token = session.get()?.access_token;
+  if (token && !anonymous) headers.Authorization = `Bearer ${token}`;
+  if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
+
+  let response;
+  try {
+    response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, "network_error", "无法连接服务器，请检查网络后重试。");
+  }
+  if (response.status === 204) return null;
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const e = data && data.error;
+    const error = e && e.message
+      ? new ApiError(response.status, e.code, e.message, e.details)
+      : new ApiError(response.status, "http_error", `请求失败（HTTP ${response.status}），请稍后重试。`);
+    if (response.status === 401 && !anonymous) unauthorizedHandler(error);
+    throw error;
+  }
+  rememberPosition(data);
+  return data;
+}
+
+/** A v4 UUID; crypto.randomUUID exists only on https/localhost, so intranet http falls back to getRandomValues. */
+export function newKey() {
+  if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+  const b = window.crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * A sender for one form's command. Each distinct submission gets a fresh Idempotency-Key; resending the very same
+ * request (a double click, a retry after a network failure) reuses the key, so the server records it once.
+ */
+export function commandSender() {
+  let key = null;
+  let signature = null;
+  return async function send(method, path, body) {
+    const sig = `${method} ${path} ${JSON.stringify(body ?? null)}`;
+    if (sig !== signature) {
+      signature = sig;
+      key = newKey();
+    }
+    const result = await api(method, path, { body, idempotencyKey: key });
+    signature = null;
+    key = null;
+    return result;
+  };
+}
