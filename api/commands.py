@@ -18,6 +18,7 @@ from api.accounts import Principal
 from api.errors import ApiError
 from api.services import Services
 from api.tables import idempotency_records
+from domain.clock import SHANGHAI
 
 MAX_ATTEMPTS = 30
 
@@ -68,4 +69,5 @@ def _stored_answer(session: Session, user_id: int, key: str, request_fingerprint
 
 
 def iso(instant: datetime | None) -> str | None:
-    return instant.isoformat() if instant else None
+    """Every instant the API returns is ISO 8601 in Asia/Shanghai (+08:00)."""
+    return instant.astimezone(SHANGHAI).isoformat() if instant else None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.accounts import Principal, principal_for_token
@@ -46,3 +46,19 @@ IdempotencyKey = Annotated[
     Header(alias="Idempotency-Key", min_length=1, max_length=200,
            description="重试同一命令时带上相同的键：返回第一次的结果，不会重复记录"),
 ]
+
+
+def _read_after(services: ServicesDep, min_position: Annotated[int | None, Query(
+        ge=0, description="先等读模型追上这个位置（命令返回的 position），保证读到自己刚办理的结果")] = None) -> None:
+    if min_position:
+        wait_for_read_models(services, min_position)
+
+
+ReadAfter = Annotated[None, Depends(_read_after)]
+
+
+def wait_for_read_models(services: Services, position: int | None = None) -> None:
+    """Block until the read models include `position` (default: everything recorded so far), else 503."""
+    target = position if position is not None else services.app.recorder.max_notification_id()
+    if target and not services.runner.wait_for(target, timeout=5.0):
+        raise ApiError(503, "read_model_behind", "数据正在同步，请稍后刷新或重试。", {"position": target})

@@ -27,7 +27,7 @@ class Page:
 
 
 def list_tasks(engine: Engine, *, department: str | None, role: str, status: str | None, q: str | None,
-               sort: str, descending: bool, offset: int, limit: int) -> Page:
+               sort: str, descending: bool, offset: int, limit: int, today: date) -> Page:
     """Tasks a department leads or responds to (department=None: all, for the office)."""
     conditions = []
     if department is not None:
@@ -56,7 +56,7 @@ def list_tasks(engine: Engine, *, department: str | None, role: str, status: str
     by_task: dict[str, list[dict]] = {}
     for d in departments:
         by_task.setdefault(d["task_id"], []).append(dict(d))
-    return Page(items=[_summary(r, by_task.get(r["task_id"], [])) for r in rows], total=total)
+    return Page(items=[_summary(r, by_task.get(r["task_id"], []), today) for r in rows], total=total)
 
 
 def late_responses(engine: Engine, *, today: date, department: str | None, offset: int, limit: int) -> Page:
@@ -103,11 +103,19 @@ def open_task_ids(engine: Engine) -> list[str]:
             select(task_summary.c.task_id).where(task_summary.c.status == "awaiting_responses")).scalars())
 
 
-def _summary(row: Any, departments: list[dict]) -> dict:
+def _summary(row: Any, departments: list[dict], today: date) -> dict:
     result = dict(row)
     result["items"] = json.loads(result["items"])
     result["departments"] = [
         {"department": d["department"], "role": d["role"], "response_status": d["response_status"],
-         "late": d["late"]} for d in sorted(departments, key=lambda d: (d["role"] != "lead", d["department"]))
+         "late": _late(d, today), "late_explained": bool(d["late_reason"])}
+        for d in sorted(departments, key=lambda d: (d["role"] != "lead", d["department"]))
     ]
     return result
+
+
+def _late(row: dict, today: date) -> bool:
+    """Answered late, or still unanswered after the deadline day (the same rule as JointTask.response_is_late)."""
+    if row["response_status"] == "pending":
+        return row["response_deadline"] < today
+    return bool(row["late"])

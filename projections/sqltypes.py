@@ -4,11 +4,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime
+
+from domain.clock import SHANGHAI
 from sqlalchemy.types import TypeDecorator
 
 
 class UTCDateTime(TypeDecorator):
-    """Stores every instant as UTC and always hands back an aware datetime (SQLite keeps no offset)."""
+    """Stores every instant as UTC; hands back an aware datetime in Asia/Shanghai, the time clerks read."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -23,4 +25,5 @@ class UTCDateTime(TypeDecorator):
     def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        aware = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+        return aware.astimezone(SHANGHAI)

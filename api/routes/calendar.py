@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.accounts import Principal
 from api.commands import fingerprint, run_command
-from api.deps import IdempotencyKey, OfficePrincipal, ServicesDep
+from api.deps import IdempotencyKey, OfficePrincipal, ServicesDep, wait_for_read_models
 from api.errors import ApiError
 from api.schemas import DayAmendmentIn, YearScheduleIn
 from api.services import Services
@@ -72,7 +72,7 @@ def amend_day(body: DayAmendmentIn, request: Request, principal: OfficePrincipal
 def _calendar_command(services: Services, principal: Principal, request: Request, body: BaseModel,
                       key: str | None, change: Callable[[JointInspect], CommandResult]) -> JSONResponse:
     """Change the calendar and move every open response deadline in the same transaction (R-CAL-2)."""
-    services.runner.wait_for(services.app.recorder.max_notification_id())  # see every task pushed so far
+    wait_for_read_models(services)  # see every task pushed so far
 
     def command(session: Session) -> tuple[int, dict]:
         result = change(services.app)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from api.accounts import Principal, department_codes
 from api.commands import fingerprint, iso, run_command
-from api.deps import CurrentPrincipal, IdempotencyKey, ServicesDep
+from api.deps import CurrentPrincipal, IdempotencyKey, ReadAfter, ServicesDep
 from api.errors import ApiError
 from api.routes.departments import department_names
 from api.schemas import (
@@ -22,14 +22,13 @@ from api.services import Services
 from api.timeline import describe
 from domain.application import CommandResult
 from domain.joint_task import JointTask
-from domain.working_days import end_of_day
+from domain.working_days import end_of_day, local_date
 from projections import queries
 
 router = APIRouter(prefix="/joint-tasks", tags=["联合任务"])
 
 PageNo = Annotated[int, Query(ge=1, le=100_000)]
 PageSize = Annotated[int, Query(ge=1, le=200)]
-MinPosition = Annotated[int | None, Query(ge=0, description="先等读模型追上这个位置（命令返回的 position）")]
 
 
 @router.post("", status_code=201, response_model=TaskCreatedOut)
@@ -55,17 +54,16 @@ def initiate(body: TaskIn, request: Request, principal: CurrentPrincipal, servic
 
 
 @router.get("")
-def list_tasks(principal: CurrentPrincipal, services: ServicesDep,
+def list_tasks(principal: CurrentPrincipal, services: ServicesDep, _: ReadAfter,
                role: Literal["any", "lead", "responder"] = "any", status: str | None = None,
                q: Annotated[str | None, Query(max_length=100)] = None,
                sort: Literal["pushed_at", "response_deadline", "window_start", "title", "updated_at"] = "pushed_at",
-               order: Literal["asc", "desc"] = "desc", page: PageNo = 1, page_size: PageSize = 20,
-               min_position: MinPosition = None) -> dict:
+               order: Literal["asc", "desc"] = "desc", page: PageNo = 1, page_size: PageSize = 20) -> dict:
     """My tasks, as lead or as responder (the office sees all), filtered, searched, sorted and paginated."""
-    _wait(services, min_position)
     department = None if principal.is_office and role == "any" else principal.department_code
     result = queries.list_tasks(services.engine, department=department, role=role, status=status, q=q, sort=sort,
-                                descending=order == "desc", offset=(page - 1) * page_size, limit=page_size)
+                                descending=order == "desc", offset=(page - 1) * page_size, limit=page_size,
+                                today=local_date(services.clock.now()))
     for item in result.items:
         item["response_deadline"] = iso(end_of_day(item["response_deadline"]))
     return {"items": result.items, "total": result.total, "page": page, "page_size": page_size}
@@ -79,11 +77,9 @@ def get_task(task_id: UUID, principal: CurrentPrincipal, services: ServicesDep) 
 
 
 @router.get("/{task_id}/timeline")
-def task_timeline(task_id: UUID, principal: CurrentPrincipal, services: ServicesDep,
-                  min_position: MinPosition = None) -> dict:
+def task_timeline(task_id: UUID, principal: CurrentPrincipal, services: ServicesDep, _: ReadAfter) -> dict:
     """Who did what, when: one readable line per recorded event."""
     _visible_task(services, principal, task_id)
-    _wait(services, min_position)
     names = department_names(services)
     items = [row | {"summary": describe(row, names)} for row in queries.timeline(services.engine, str(task_id))]
     return {"items": items, "total": len(items)}
@@ -168,11 +164,6 @@ def _simple(services: Services, principal: Principal, request: Request, body: Ba
     return _run(services, principal, request, body, key, lambda session: (201, {"position": call().position}))
 
 
-def _wait(services: Services, position: int | None) -> None:
-    if position and not services.runner.wait_for(position, timeout=5.0):
-        raise ApiError(503, "read_model_behind", "数据正在同步，请稍后刷新。", {"position": position})
-
-
 def _visible_task(services: Services, principal: Principal, task_id: UUID) -> JointTask:
     task = services.app.get_task(task_id)
     if principal.is_office or principal.department_code == task.lead_department:
@@ -187,7 +178,8 @@ def _task_view(task: JointTask, principal: Principal, names: dict[str, str], now
     responses = []
     for code, r in task.responses.items():
         entry: dict[str, Any] = {"department_code": code, "department_name": names.get(code, code),
-                                 "status": r["status"], "late": task.response_is_late(code, now)}
+                                 "status": r["status"], "late": task.response_is_late(code, now),
+                                 "late_explained": bool(r["late_reason"])}
         if sees_all or code == principal.department_code:
             entry |= {"item_ids": r["item_ids"], "reason": r["reason"], "responded_at": iso(r["responded_at"]),
                       "late_reason": r["late_reason"]}

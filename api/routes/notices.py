@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.commands import fingerprint, iso, run_command
-from api.deps import CurrentPrincipal, IdempotencyKey, OfficePrincipal, ServicesDep
+from api.deps import CurrentPrincipal, IdempotencyKey, OfficePrincipal, ReadAfter, ServicesDep
 from api.errors import ApiError
 from api.routes.departments import department_names
 from api.schemas import NoticeIn, PositionOut
@@ -35,10 +35,8 @@ def issue(body: NoticeIn, request: Request, principal: OfficePrincipal, services
 def notices(principal: CurrentPrincipal, services: ServicesDep,
             department: Annotated[str | None, Query(max_length=32)] = None,
             page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 20,
-            min_position: Annotated[int | None, Query(ge=0)] = None) -> dict:
+            _: ReadAfter = None) -> dict:
     """Notices to my department (the office: all, or one department's), newest first."""
-    if min_position:
-        services.runner.wait_for(min_position)
     scope = department if principal.is_office else principal.department_code
     result = list_notices(services.engine, department=scope, offset=(page - 1) * page_size, limit=page_size)
     names = department_names(services)

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.commands import iso
-from api.deps import OfficePrincipal, ServicesDep
+from api.deps import OfficePrincipal, ReadAfter, ServicesDep
 from api.routes.departments import department_ids, department_names
 from domain.working_days import end_of_day, local_date
 from projections import queries
@@ -18,10 +18,8 @@ router = APIRouter(prefix="/oversight", tags=["督导"])
 def late_responses(principal: OfficePrincipal, services: ServicesDep,
                    department: Annotated[str | None, Query(max_length=32)] = None,
                    page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=500)] = 50,
-                   min_position: Annotated[int | None, Query(ge=0)] = None) -> dict:
+                   _: ReadAfter = None) -> dict:
     """Every response past its deadline (still pending) or given after it, oldest deadline first."""
-    if min_position:
-        services.runner.wait_for(min_position)
     today = local_date(services.clock.now())
     result = queries.late_responses(services.engine, today=today, department=department,
                                     offset=(page - 1) * page_size, limit=page_size)

@@ -73,3 +73,33 @@ def test_get_task_requires_login_and_a_part_in_the_task(server):
     assert body["items"] == ["食品经营检查", "消防安全检查", "文化市场经营检查"]
     assert body["response_deadline"] == "2026-03-04T23:59:59+08:00"
     assert {r["department_code"]: r["status"] for r in body["responses"]} == {"wlj": "pending", "gxj": "pending"}
+
+
+def test_every_instant_the_api_returns_is_in_shanghai_time(server, clock):
+    lead = server.client("scjg")
+    task = lead.initiate().json()
+    clock.advance(timedelta(days=3))
+    late = server.client("wlj").respond(task["id"]).json()
+    office = server.client("office")
+    listed = lead.get("/joint-tasks", params={"min_position": late["position"]}).json()["items"][0]
+    timeline = office.get(f"/joint-tasks/{task['id']}/timeline").json()["items"]
+    late_rows = office.get("/oversight/late-responses").json()["items"]
+    detail = office.get(f"/joint-tasks/{task['id']}").json()
+    instants = [listed["pushed_at"], listed["updated_at"], detail["pushed_at"], *(t["at"] for t in timeline),
+                *(r["responded_at"] for r in late_rows if r["responded_at"]),
+                *(r["responded_at"] for r in detail["responses"] if r.get("responded_at"))]
+    assert instants and all(i.endswith("+08:00") for i in instants), instants
+    assert listed["pushed_at"] == "2026-03-02T09:00:00+08:00"
+
+
+def test_the_task_list_marks_a_pending_response_late_once_its_deadline_has_passed(server, clock):  # R-JOINT-4
+    task = server.client("scjg").initiate().json()
+    lead = server.client("scjg")
+
+    def lateness() -> dict:
+        item = lead.get("/joint-tasks", params={"min_position": task["position"]}).json()["items"][0]
+        return {d["department"]: d["late"] for d in item["departments"] if d["role"] == "responder"}
+
+    assert lateness() == {"wlj": False, "gxj": False}
+    clock.advance(timedelta(days=3))
+    assert lateness() == {"wlj": True, "gxj": True}
