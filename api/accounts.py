@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -90,7 +91,8 @@ def revoke_token(engine: Engine, token: str) -> None:
         conn.execute(delete(auth_tokens).where(auth_tokens.c.token_hash == _digest(token)))
 
 
-def principal_for_token(engine: Engine, token: str, now: datetime) -> Principal | None:
+def _lookup(engine: Engine, token: str) -> tuple[Principal, datetime] | None:
+    """The active user behind a token and the token's expiry, or None."""
     query = (
         select(users.c.id, users.c.username, users.c.roles, users.c.active, auth_tokens.c.expires_at,
                departments.c.id.label("department_id"), departments.c.code, departments.c.name)
@@ -100,9 +102,40 @@ def principal_for_token(engine: Engine, token: str, now: datetime) -> Principal 
     )
     with engine.connect() as conn:
         row = conn.execute(query).first()
-    if row is None or not row.active or row.expires_at <= now:
+    if row is None or not row.active:
         return None
-    return principal_for_row(row)
+    return principal_for_row(row), row.expires_at
+
+
+class TokenCache:
+    """Recently verified tokens, kept for a few seconds so a burst of requests costs one lookup.
+
+    A token revoked on this process is forgotten at once; on another replica it lives at most `ttl` longer.
+    """
+
+    def __init__(self, ttl: timedelta = timedelta(seconds=10), max_entries: int = 10_000) -> None:
+        self.ttl, self.max_entries = ttl, max_entries
+        self._entries: dict[str, tuple[Principal, datetime, datetime]] = {}  # token → principal, expiry, cached until
+        self._lock = threading.Lock()
+
+    def principal(self, engine: Engine, token: str, now: datetime) -> Principal | None:
+        with self._lock:
+            entry = self._entries.get(token)
+        if entry is not None and now < entry[1] and now < entry[2]:
+            return entry[0]
+        found = _lookup(engine, token)
+        if found is None or found[1] <= now:
+            self.forget(token)
+            return None
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[token] = (found[0], found[1], now + self.ttl)
+        return found[0]
+
+    def forget(self, token: str) -> None:
+        with self._lock:
+            self._entries.pop(token, None)
 
 
 def principal_for_user(engine: Engine, user_id: int) -> Principal:

@@ -15,11 +15,17 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="serve the HTTP API and web UI")
     serve.add_argument("--host", help="default JOINTINSPECT_HOST or 127.0.0.1")
     serve.add_argument("--port", type=int, help="default JOINTINSPECT_PORT or 8000")
+    serve.add_argument("--workers", type=int, help="API processes (PostgreSQL only); default JOINTINSPECT_WORKERS or 1")
     sub.add_parser("demo", help="load the demo province into an empty store (does nothing otherwise)")
     projections = sub.add_parser("projections", help="inspect, rebuild or run the read-model projections")
     projections.add_argument("action", choices=["status", "rebuild", "run"])
     projections.add_argument("name", nargs="?", help="rebuild only this projection (default: all)")
+    verify = sub.add_parser("verify-draw", help="recompute a draw from its published record and pool list")
+    verify.add_argument("record", help="the draw record as JSON (GET /api/v1/draws/{id})")
+    verify.add_argument("pool", help="the pool list (GET /api/v1/draws/{id}/pool): code<TAB>stratum lines")
     args = parser.parse_args(argv)
+    if args.command == "verify-draw":
+        return _verify_draw(args.record, args.pool)
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
@@ -27,19 +33,30 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if args.command == "serve":
-        return _serve(settings, args.host, args.port)
+        return _serve(settings, args.host, args.port, args.workers)
     if args.command == "projections":
         return _projections(settings, args.action, args.name)
     return _demo(settings)
 
 
-def _serve(settings: Settings, host: str | None, port: int | None) -> int:
+def _serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> int:
     import uvicorn
 
     from api.app import create_app
 
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_level=settings.log_level)
+    workers = workers or settings.workers
+    host, port = host or settings.host, port or settings.port
+    if workers > 1:
+        if settings.is_sqlite:
+            print("jointinspect: several workers need PostgreSQL; the SQLite store serves one process",
+                  file=sys.stderr)
+            return 2
+        # Each worker builds its own app from the same environment; projections and the deadline watcher run
+        # in all of them, and PostgreSQL advisory locks keep exactly one of each active.
+        uvicorn.run("api.app:create_app", factory=True, workers=workers, host=host, port=port,
+                    log_level=settings.log_level)
+        return 0
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
     return 0
 
 
@@ -55,6 +72,31 @@ def _demo(settings: Settings) -> int:
         services.close()
     print("demo data loaded" if loaded else "store not empty: demo data not loaded")
     return 0
+
+
+def _verify_draw(record_path: str, pool_path: str) -> int:
+    """Offline: needs nothing but the two files; prints match or which check failed (exit 0 / 1)."""
+    import json
+
+    from domain import draw
+
+    try:
+        with open(record_path, encoding="utf-8") as f:
+            record = json.load(f)
+        with open(pool_path, encoding="utf-8") as f:
+            pool = draw.parse_pool(f.read())
+    except (OSError, ValueError) as exc:
+        print(f"jointinspect: cannot read the record or pool: {exc}", file=sys.stderr)
+        return 2
+    result = draw.verify(record, pool)
+    if result.match:
+        print(f"match: {len(record['drawn'])} drawn from a pool of {len(pool)} ({record['algorithm']} "
+              f"v{record['version']}, fingerprint {record['pool_fingerprint']})")
+        return 0
+    failed = [name for name, ok in (("commitment", result.commitment_ok), ("fingerprint", result.fingerprint_ok),
+                                    ("drawn", result.drawn_ok)) if not ok]
+    print(f"mismatch: {', '.join(failed)}")
+    return 1
 
 
 def _projections(settings: Settings, action: str, name: str | None) -> int:

@@ -50,7 +50,8 @@ def run_command(services: Services, principal: Principal, key: str | None, reque
                     session.execute(insert(idempotency_records).values(
                         user_id=principal.user_id, key=key, fingerprint=request_fingerprint, status_code=status,
                         body=json.dumps(body, ensure_ascii=False), created_at=services.clock.now()))
-            services.runner.wake()
+            # No projection wake-up here: the runner batches on its poll, and a reader that needs this
+            # command's result passes min_position, which wakes it (measured: waking per command cost ~2 ms CPU).
             return JSONResponse(body, status_code=status)
         except IntegrityError:
             time.sleep(random.uniform(0.001, 0.005) * (attempt + 1))

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.accounts import Principal, principal_for_token
+from api.accounts import Principal
 from api.errors import ApiError
 from api.services import Services
 
@@ -24,7 +24,7 @@ def get_principal(services: ServicesDep,
                   credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
     if credentials is None:
         raise ApiError(401, "unauthenticated", "请先登录。")
-    principal = principal_for_token(services.engine, credentials.credentials, services.clock.now())
+    principal = services.tokens.principal(services.engine, credentials.credentials, services.clock.now())
     if principal is None:
         raise ApiError(401, "invalid_token", "登录已失效，请重新登录。")
     return principal

@@ -1,12 +1,13 @@
 """The composition root's product: everything a request needs, built once per app."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
 from api import tables
+from api.accounts import TokenCache
 from api.official_calendar import ChineseCalendarSchedule
 from api.settings import Settings
 from domain.application import Clock, JointInspect
@@ -25,6 +26,7 @@ class Services:
     app: JointInspect
     engine: Engine
     runner: ProjectionRunner
+    tokens: TokenCache = field(default_factory=TokenCache)
 
     @property
     def token_ttl(self) -> timedelta:

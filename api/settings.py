@@ -21,6 +21,7 @@ class Settings:
     now: datetime | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = 1
     token_ttl_hours: int = 12
     projection_poll_seconds: float = 0.05
     run_projections: bool = True
@@ -48,6 +49,7 @@ class Settings:
             now=now,
             host=e.get("JOINTINSPECT_HOST", "127.0.0.1"),
             port=_int(e, "JOINTINSPECT_PORT", 8000, 1, 65535),
+            workers=_int(e, "JOINTINSPECT_WORKERS", 1, 1, 64),
             token_ttl_hours=_int(e, "JOINTINSPECT_TOKEN_TTL_HOURS", 12, 1, 24 * 30),
             projection_poll_seconds=_float(e, "JOINTINSPECT_PROJECTION_POLL_SECONDS", 0.05, 0.01, 60),
             ws_heartbeat_seconds=_float(e, "JOINTINSPECT_WS_HEARTBEAT_SECONDS", 20.0, 0.1, 3600),

@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from api.accounts import Principal, principal_for_token
+from api.accounts import Principal
 from api.services import Services
 from domain.joint_task import JointTask
 from domain.notice import Notice
@@ -208,4 +208,4 @@ def _authenticate(websocket: WebSocket, services: Services) -> Principal | None:
     token = header[7:] if header.lower().startswith("bearer ") else websocket.query_params.get("token", "")
     if not token:
         return None
-    return principal_for_token(services.engine, token, services.clock.now())
+    return services.tokens.principal(services.engine, token, services.clock.now())

@@ -31,6 +31,7 @@ def logout(principal: CurrentPrincipal, services: ServicesDep,
            credentials: HTTPAuthorizationCredentials = Depends(_bearer)) -> None:
     """Revoke the token used for this request."""
     accounts.revoke_token(services.engine, credentials.credentials)
+    services.tokens.forget(credentials.credentials)
 
 
 @router.get("/me")

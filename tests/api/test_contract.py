@@ -103,3 +103,20 @@ def test_the_task_list_marks_a_pending_response_late_once_its_deadline_has_passe
     assert lateness() == {"wlj": False, "gxj": False}
     clock.advance(timedelta(days=3))
     assert lateness() == {"wlj": True, "gxj": True}
+
+
+def test_a_token_stops_working_at_once_after_logout(server):
+    token = server.client().post("/auth/login", json={"username": "wlj", "password": "jointinspect-demo"}).json()
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    me = server.client()
+    assert me.get("/auth/me", headers=headers).status_code == 200  # now cached
+    assert me.post("/auth/logout", headers=headers).status_code == 204
+    assert_error(me.get("/auth/me", headers=headers), 401, "invalid_token")
+
+
+def test_a_token_expires_with_the_clock_even_when_cached(server, clock):
+    token = server.client().post("/auth/login", json={"username": "wlj", "password": "jointinspect-demo"}).json()
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    assert server.client().get("/auth/me", headers=headers).status_code == 200
+    clock.advance(timedelta(days=31))  # past the 30-day test TTL
+    assert_error(server.client().get("/auth/me", headers=headers), 401, "invalid_token")
