@@ -23,7 +23,15 @@ FIELD_LABELS = {
     "working_days": "工作日天数", "year": "年份", "holidays": "节假日", "makeup_workdays": "调休上班日",
     "working": "是否上班", "page": "页码", "page_size": "每页条数", "into_task_id": "目标任务编号",
     "task_id": "任务编号", "Idempotency-Key": "幂等键", "status": "状态", "role": "角色", "sort": "排序字段",
-    "order": "排序方向", "department": "部门", "subject": "通报标题", "body": "通报内容", "task_ids": "任务编号", "min_position": "最小位置", "from": "开始日期", "to": "结束日期",
+    "category": "事项类别", "code": "编号", "content": "检查内容", "cooperating_offices": "配合科室",
+    "credit_risk_grading": "信用风险分类", "end": "结束日期", "exemption_override": "免检例外类别",
+    "frequency": "抽查频次", "item_class": "事项类别（A/B/C）", "lead_office": "牵头科室", "legal_basis": "检查依据",
+    "level": "层级", "methods": "检查方式", "name": "名称", "partner_departments": "联合部门", "quarters": "季度",
+    "ratio": "抽查比例", "schedule": "时间安排", "subject_scope": "检查对象范围",
+    "subject_type": "检查对象类型", "unannounced": "是否不预先告知", "version": "版本号", "scope": "范围", "q": "关键词",
+    "team_size": "每组人数", "subject": "检查对象", "inspector": "检查人员", "teams": "检查组",
+    "inspector_id": "检查人员身份证号", "subject_code": "检查对象代码", "redraw_of": "被替代的抽取",
+    "order": "排序方向", "department": "部门", "subject": "通报标题", "body": "通报内容", "task_ids": "任务编号", "criteria": "抽取条件", "witnesses": "见证人", "approver": "批准人", "min_position": "最小位置", "from": "开始日期", "to": "结束日期",
 }
 
 
@@ -116,5 +124,8 @@ def _message(error: dict) -> str:
         "dict_type": "请求体须为 JSON 对象",
         "extra_forbidden": f"不认识的字段：{field}",
         "enum": f"{name}的取值须为 {ctx.get('expected')}",
+        "value_error": f"{name}：{str(ctx.get('error', '')).removeprefix('Value error, ')}",
+        "greater_than": f"{name}须大于 {ctx.get('gt')}",
+        "decimal_parsing": f"{name}须为数字",
     }
     return templates.get(kind, f"{name}的值无效")

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Text200 = Field(min_length=1, max_length=200)
 
@@ -106,3 +107,67 @@ class NoticeIn(In):
     subject: str = Field(min_length=1, max_length=200)
     body: str = Field(min_length=1, max_length=5000)
     task_ids: list[UUID] = Field(min_length=1, max_length=200)
+
+
+class DrawCriteriaIn(In):
+    """Which subjects form the pool and how many to draw: exactly one of count, ratio, ratios_by_credit."""
+
+    region: str | None = Field(default=None, max_length=100)
+    industry: str | None = Field(default=None, max_length=100)
+    risk_level: str | None = Field(default=None, max_length=20)
+    credit_classes: list[Literal["A", "B", "C", "D"]] | None = None
+    flags: list[Literal["abnormal_operation", "key_attention", "dishonest", "serious_violation"]] = Field(
+        default_factory=list)
+    tags: list[str] = Field(default_factory=list, max_length=20)
+    count: int | None = Field(default=None, ge=1, le=1_000_000)
+    ratio: Decimal | None = Field(default=None, gt=0, le=100, description="percent of the pool")
+    ratios_by_credit: dict[Literal["A", "B", "C", "D"], Decimal] | None = Field(
+        default=None, description="percent per credit class (R-DRAW-3)")
+    exemption_override: Literal["safety", "environment", "complaint", "superior_order"] | None = Field(
+        default=None, description="R-DRAW-4: exempt subjects are not excused for these")
+
+    @model_validator(mode="after")
+    def _one_size(self) -> "DrawCriteriaIn":
+        given = [n for n in ("count", "ratio", "ratios_by_credit") if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError("须且只须给出 count、ratio、ratios_by_credit 之一")
+        for cls, ratio in (self.ratios_by_credit or {}).items():
+            if not 0 <= ratio <= 100:
+                raise ValueError(f"{cls} 类的抽取比例须在 0 到 100 之间")
+        return self
+
+
+class WitnessIn(In):
+    name: str = Field(min_length=1, max_length=50)
+    role: Literal["staff", "legal_adviser", "enterprise_representative", "public_representative", "supervisor"]
+
+
+class DrawIn(In):
+    criteria: DrawCriteriaIn
+    witnesses: list[WitnessIn] = Field(min_length=1, max_length=20)
+    redraw_of: str | None = Field(default=None, max_length=36)
+    reason: str = Field(default="", max_length=1000)
+    approver: str = Field(default="", max_length=50)
+
+
+class MatchingIn(In):
+    team_size: int = Field(default=2, ge=2, le=10, description="inspectors per subject (R-MATCH-1: at least 2)")
+
+
+class ReplacementIn(In):
+    subject: str = Field(min_length=1, max_length=18)
+    inspector: str = Field(min_length=1, max_length=18, description="the resident ID of the inspector replaced")
+    reason: Literal["post_change", "schedule_conflict", "health", "recusal"]
+    approver: str = Field(min_length=1, max_length=50)
+
+
+class AssignmentIn(In):
+    teams: dict[str, list[str]] = Field(min_length=1, description="subject code → inspector IDs, leader first")
+    reason: str = Field(min_length=1, max_length=1000)
+    approver: str = Field(min_length=1, max_length=50)
+
+
+class ConflictIn(In):
+    inspector_id: str = Field(min_length=18, max_length=18)
+    subject_code: str = Field(min_length=1, max_length=18)
+    reason: str = Field(min_length=1, max_length=1000)

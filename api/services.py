@@ -6,8 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
-from api import tables
+from api import checklist_tables, tables
 from api.accounts import TokenCache
+from api.directory import tables as directory_tables
 from api.official_calendar import ChineseCalendarSchedule
 from api.settings import Settings
 from domain.application import Clock, JointInspect
@@ -51,6 +52,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     engine = app.recorder.datastore.engine  # type: ignore[attr-defined]
     tables.metadata.create_all(engine)
     read_tables.metadata.create_all(engine)
+    checklist_tables.metadata.create_all(engine)
+    directory_tables.create_all(engine)
     runner = ProjectionRunner(app, engine, [TasksProjection(), NoticesProjection(), SubjectDrawsProjection()], poll_seconds=settings.projection_poll_seconds)
     return Services(settings=settings, clock=clock, app=app, engine=engine, runner=runner)
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean, Column, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint,
+    Boolean, Column, ForeignKey, Integer, LargeBinary, MetaData, String, Table, Text, UniqueConstraint,
 )
 
 from projections.sqltypes import UTCDateTime
@@ -61,4 +61,25 @@ change_log = Table(
     Column("actor_department", String(32), nullable=False),
     Column("at", UTCDateTime(), nullable=False),
     Column("batch", String(64)),  # an import's id, when the change came from one
+)
+
+draw_evidence = Table(
+    "draw_evidence", metadata,
+    Column("draw_id", String(36), primary_key=True),  # a subject draw's or an inspector matching's id
+    Column("kind", String(10), nullable=False, default="draw"),  # draw | matching
+    Column("task_id", String(36), nullable=False, index=True),
+    Column("seed", String(64), nullable=False),  # secret until the draw is executed, then public in the event
+    Column("pool_fingerprint", String(64)),
+    Column("pool_size", Integer),
+    Column("pool", LargeBinary),  # zlib-compressed canonical pool list (domain.draw.pool_text)
+)
+
+conflicts_of_interest = Table(
+    "conflicts_of_interest", metadata,
+    Column("inspector_id", String(18), primary_key=True),
+    Column("subject_code", String(18), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("declared_by", String(64), nullable=False),
+    Column("department", String(32), nullable=False),
+    Column("declared_at", UTCDateTime(), nullable=False),
 )

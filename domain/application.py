@@ -156,6 +156,30 @@ class JointInspect(Application):
         merged.mark_merged_into(survivor=survivor, now=now, actor=actor.as_record())
         return self._save(survivor, merged, result_id=survivor.id)
 
+    # ---- drawing subjects (R-JOINT-6, R-DRAW-5) -----------------------------------------------------
+    def commit_draw(self, task_id: UUID, actor: Actor, **fields: Any) -> CommandResult:
+        return self._on_task(task_id, lambda t, now: t.commit_draw(
+            department=actor.department, now=now, actor=actor.as_record(), **fields))
+
+    def record_draw(self, task_id: UUID, actor: Actor, **fields: Any) -> CommandResult:
+        return self._on_task(task_id, lambda t, now: t.record_draw(now=now, actor=actor.as_record(), **fields))
+
+    def commit_matching(self, task_id: UUID, actor: Actor, **fields: Any) -> CommandResult:
+        return self._on_task(task_id, lambda t, now: t.commit_matching(
+            department=actor.department, now=now, actor=actor.as_record(), **fields))
+
+    def record_matching(self, task_id: UUID, actor: Actor, **fields: Any) -> CommandResult:
+        return self._on_task(task_id, lambda t, now: t.record_matching(
+            department=actor.department, now=now, actor=actor.as_record(), **fields))
+
+    def replace_inspector(self, task_id: UUID, actor: Actor, **fields: Any) -> CommandResult:
+        return self._on_task(task_id, lambda t, now: t.replace_inspector(
+            department=actor.department, now=now, actor=actor.as_record(), **fields))
+
+    def assign_inspectors(self, task_id: UUID, actor: Actor, **fields: Any) -> CommandResult:
+        return self._on_task(task_id, lambda t, now: t.assign_inspectors(
+            department=actor.department, now=now, actor=actor.as_record(), **fields))
+
     # ---- notices (R-JOINT-4) -------------------------------------------------------------------------
     def issue_notice(self, actor: Actor, department: str, subject: str, body: str, task_ids: list[UUID]) -> CommandResult:
         """The office names a department's late responses that came with no reason (R-JOINT-4)."""

@@ -441,7 +441,8 @@ class JointTask(Aggregate):
         self.matchings[department].update(
             status="matched", seed=seed, algorithm=algorithm, version=version, pool_fingerprint=pool_fingerprint,
             inspectors=list(inspectors), conflicts=[list(c) for c in conflicts],
-            teams={k: list(v) for k, v in teams.items()}, matched_at=at, replacements=[])
+            teams={k: list(v) for k, v in teams.items()}, matched_teams={k: list(v) for k, v in teams.items()},
+            matched_at=at, replacements=[])
 
     def assign_inspectors(self, *, department: str, teams: dict[str, list[str]], reason: str, approver: str,
                           now: datetime, actor: dict) -> None:

@@ -1,0 +1,1 @@
+"""The subject and inspector directories (R-SUBJ-*, R-INSP-*): tables, imports, queries, single writes."""

@@ -1,0 +1,102 @@
+"""Check characters of the two codes that key the directories (R-SUBJ-1, R-INSP-1): pure, stdlib only.
+
+- 统一社会信用代码 (USCC), GB 32100-2015: 18 characters from a 31-character set (digits and capitals without
+  I, O, S, V, Z); the 18th is a check character: weights 3^i mod 31 (i = 0..16) over the first 17,
+  check = 31 - sum mod 31 (31 written as 0).
+- 公民身份号码 (resident ID), GB 11643-1999: 6-digit region, 8-digit birth date, 3-digit sequence (odd = male),
+  and a check digit 0-9 or X: weights 2^(17-i) mod 11 (i = 0..16), check = (12 - sum mod 11) mod 11, 10 written as X.
+
+The old 15-digit resident ID (GB 11643-1989) and the 9-character organisation code are not accepted as keys.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from operator import mul
+
+USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUE = {ch: i for i, ch in enumerate(USCC_CHARSET)}
+_USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, ...
+
+_ID_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))  # 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2
+_ID_CHECK = "10X98765432"  # indexed by the weighted sum mod 11
+_DIGITS = frozenset("0123456789")
+
+_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)  # GB 11714-1997 organisation code, used only to generate realistic USCCs
+
+
+def normalize_code(raw: str) -> str:
+    """The code as stored: surrounding blanks removed, letters upper-cased (a resident ID's x is X)."""
+    return raw.strip().upper()
+
+
+def uscc_check_char(first17: str) -> str:
+    """The GB 32100-2015 check character for the first 17 characters (KeyError on a character outside the set)."""
+    total = sum(map(mul, map(_USCC_VALUE.__getitem__, first17), _USCC_WEIGHTS))
+    return USCC_CHARSET[-total % 31]  # (31 - total mod 31) mod 31
+
+
+def is_valid_uscc(code: str) -> bool:
+    """18 characters of the USCC set whose last one is the check character of the other 17 (R-SUBJ-1)."""
+    if len(code) != 18:
+        return False
+    try:
+        return uscc_check_char(code[:17]) == code[17]
+    except KeyError:  # a character outside the set (I, O, S, V, Z, lower case, …)
+        return False
+
+
+def resident_id_check_char(first17: str) -> str:
+    """The GB 11643-1999 check digit (0-9 or X) for the first 17 digits."""
+    return _ID_CHECK[sum(map(mul, map(int, first17), _ID_WEIGHTS)) % 11]
+
+
+def resident_id_birth_date(code: str) -> date | None:
+    """The birth date written in characters 7-14, or None when it is not a real calendar date from 1800 on."""
+    try:
+        born = date(int(code[6:10]), int(code[10:12]), int(code[12:14]))
+    except ValueError:
+        return None
+    return born if born.year >= 1800 else None
+
+
+def is_valid_resident_id(code: str, today: date | None = None) -> bool:
+    """17 digits, a real birth date (not after `today` when given) and the right check digit (R-INSP-1)."""
+    if len(code) != 18 or not _DIGITS.issuperset(code[:17]) or code[17] not in "0123456789X":
+        return False
+    born = resident_id_birth_date(code)
+    if born is None or (today is not None and born > today):
+        return False
+    return resident_id_check_char(code[:17]) == code[17]
+
+
+def resident_id_gender(code: str) -> str:
+    """'male' or 'female' from the sequence digit (the 17th: odd is male)."""
+    return "male" if int(code[16]) % 2 else "female"
+
+
+def is_valid_subject_code(code: str, today: date | None = None) -> bool:
+    """A subject is keyed by its USCC, or by the resident ID of an individual (R-SUBJ-1)."""
+    return is_valid_uscc(code) or is_valid_resident_id(code, today)
+
+
+# ---- generators of valid codes, for tests and benches ----------------------------------------------
+def generate_uscc(n: int, authority: str = "9", kind: str = "1", region: str = "110105") -> str:
+    """The n-th of a family of distinct, valid USCCs (0 <= n < 10**8): an enterprise (91) of region 110105 by
+    default, whose organisation-code part carries its own GB 11714 check character, as real ones do."""
+    if not 0 <= n < 10**8:
+        raise ValueError("n must be in [0, 10**8)")
+    body = f"{n:08d}"
+    org_sum = sum(int(ch) * w for ch, w in zip(body, _ORG_WEIGHTS))
+    org_check = {10: "X", 11: "0"}.get(11 - org_sum % 11, str(11 - org_sum % 11))
+    first17 = f"{authority}{kind}{region}{body}{org_check}"
+    return first17 + uscc_check_char(first17)
+
+
+def generate_resident_id(n: int, region: str = "110105", first_birth: date = date(1970, 1, 1)) -> str:
+    """The n-th of a family of distinct, valid resident IDs (0 <= n < 10**7): a thousand per birth day,
+    counting days from `first_birth`; the sequence n % 1000 makes odd n male, even n female."""
+    if not 0 <= n < 10**7:
+        raise ValueError("n must be in [0, 10**7)")
+    born = first_birth + timedelta(days=n // 1000)
+    first17 = f"{region}{born:%Y%m%d}{n % 1000:03d}"
+    return first17 + resident_id_check_char(first17)
