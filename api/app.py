@@ -11,7 +11,10 @@ from fastapi.staticfiles import StaticFiles
 
 from api.deps import ServicesDep
 from api.errors import install_error_handlers
-from api.routes import auth, calendar, checklist, departments, directory, inbox, joint_tasks, notices, oversight
+from api.routes import (
+    auth, calendar, checklist, departments, directory, draws, inbox, joint_tasks, matchings, notices, oversight,
+    public,
+)
 from api.scheduler import DeadlineWatcher
 from api.services import Services, build_services
 from api.settings import Settings
@@ -51,7 +54,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
                   docs_url="/docs", openapi_url="/openapi.json")
     install_error_handlers(app)
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, calendar, checklist, departments, directory, inbox, joint_tasks, notices, oversight):
+    for module in (auth, calendar, checklist, departments, directory, draws, inbox, joint_tasks, matchings, notices,
+                   oversight, public):
         api.include_router(module.router)
     api.add_api_route("/health", _health, methods=["GET"], tags=["运行状态"])
     app.include_router(api)

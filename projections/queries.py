@@ -97,10 +97,16 @@ def timeline(engine: Engine, task_id: str) -> list[dict]:
 
 
 def open_task_ids(engine: Engine) -> list[str]:
-    """Tasks still waiting for at least one response: their deadlines move when the calendar changes."""
+    """Tasks still waiting for at least one response: their deadlines move when the calendar changes (R-CAL-2).
+
+    Not only status "awaiting_responses": once the deadline has passed a day may be proposed (even agreed) while a
+    department is still pending, and its deadline is as open as before (JointTask.recompute_deadline agrees).
+    """
+    td = task_departments
+    pending = exists().where(and_(td.c.task_id == task_summary.c.task_id, td.c.response_status == "pending"))
+    live = and_(task_summary.c.merged_into.is_(None), task_summary.c.cancel_reason.is_(None))
     with engine.connect() as conn:
-        return list(conn.execute(
-            select(task_summary.c.task_id).where(task_summary.c.status == "awaiting_responses")).scalars())
+        return list(conn.execute(select(task_summary.c.task_id).where(live, pending)).scalars())
 
 
 def _summary(row: Any, departments: list[dict], today: date) -> dict:
@@ -119,3 +125,28 @@ def _late(row: dict, today: date) -> bool:
     if row["response_status"] == "pending":
         return row["response_deadline"] < today
     return bool(row["late"])
+
+
+def published_results(engine: Engine, *, q: str | None, offset: int, limit: int) -> Page:
+    """What the public may see (R-PUB-3): tasks with at least one published result, and who published when."""
+    td = task_departments
+    published = select(td.c.task_id).where(td.c.published_at.is_not(None))
+    where = and_(task_summary.c.task_id.in_(published), task_summary.c.merged_into.is_(None))
+    if q:
+        where = and_(where, task_summary.c.title.contains(q, autoescape=True))
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(task_summary).where(where)).scalar_one()
+        rows = conn.execute(select(task_summary.c.task_id, task_summary.c.title, task_summary.c.lead_department,
+                                   task_summary.c["items"], task_summary.c.agreed_day)
+                            .where(where).order_by(task_summary.c.agreed_day.desc(), task_summary.c.task_id)
+                            .offset(offset).limit(limit)).mappings().all()
+        ids = [r["task_id"] for r in rows]
+        parts = conn.execute(select(td.c.task_id, td.c.department, td.c.inspected_on, td.c.published_at)
+                             .where(td.c.task_id.in_(ids), td.c.published_at.is_not(None))
+                             .order_by(td.c.published_at)).mappings().all() if ids else []
+    by_task: dict[str, list[dict]] = {}
+    for p in parts:
+        by_task.setdefault(p["task_id"], []).append(
+            {"department": p["department"], "inspected_on": p["inspected_on"], "published_at": p["published_at"]})
+    return Page(items=[dict(r) | {"items": json.loads(r["items"]), "publications": by_task.get(r["task_id"], [])}
+                       for r in rows], total=total)

@@ -1,0 +1,50 @@
+"""Tables as JSON, CSV (UTF-8 with BOM, so Excel opens Chinese correctly) or XLSX, with Chinese headers."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from typing import Any, Literal
+
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
+
+Format = Literal["json", "csv", "xlsx"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def table_response(body: dict, rows: list[dict], columns: list[tuple[str, str]], fmt: Format,
+                   filename: str) -> Response:
+    """`body` as JSON, or `rows` as a sheet whose columns are (key, Chinese header) pairs."""
+    if fmt == "json":
+        return JSONResponse(jsonable_encoder(body))
+    header = [title for _, title in columns]
+    values = [[_cell(row.get(key)) for key, _ in columns] for row in rows]
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'}
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(header)
+        writer.writerows(values)
+        return Response(("\ufeff" + out.getvalue()).encode("utf-8"), media_type="text/csv; charset=utf-8",
+                        headers=disposition)
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(filename[:31])
+    sheet.append(header)
+    for line in values:
+        sheet.append(line)
+    data = io.BytesIO()
+    book.save(data)
+    return Response(data.getvalue(), media_type=XLSX, headers=disposition)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (list, dict)):
+        return str(value)
+    return value
