@@ -93,9 +93,10 @@ class TasksProjection:
 
     def _on_MergeAbsorbed(self, conn: Connection, e: Any) -> None:
         task_id = str(e.originator_id)
-        summary = conn.execute(select(task_summary.c.items, task_summary.c.response_deadline)
+        # c["items"], not c.items: the latter is ColumnCollection.items(), which select() refuses.
+        summary = conn.execute(select(task_summary.c["items"], task_summary.c.response_deadline)
                                .where(task_summary.c.task_id == task_id)).one()
-        items = json.loads(summary.items) + list(e.items)
+        items = json.loads(summary._mapping["items"]) + list(e.items)
         _update_summary(conn, e, items=json.dumps(items, ensure_ascii=False))
         for code, response in e.responses.items():
             row = _department_row(task_id, code, "responder", response["status"], summary.response_deadline)

@@ -1,11 +1,15 @@
 """Test support: a live uvicorn server in a thread and a small HTTP client that logs in as a department."""
 from __future__ import annotations
 
+import asyncio
+import functools
 import socket
+import ssl
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Iterator
 
 import httpx
@@ -14,6 +18,17 @@ import uvicorn
 from api.app import create_app
 from api.demo import DEMO_PASSWORD
 from api.services import Services
+from domain.clock import SHANGHAI
+
+
+class _QuickServer(uvicorn.Server):
+    """uvicorn that looks at should_exit every 10 ms instead of every 100 ms: the suite stops hundreds of servers."""
+
+    async def main_loop(self) -> None:
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 1) % 864000
+            await asyncio.sleep(0.01)
 
 
 @dataclass
@@ -21,14 +36,15 @@ class LiveServer:
     base_url: str
     services: Services
     _tokens: dict[str, str] = field(default_factory=dict)
+    _clients: dict[str, "Client"] = field(default_factory=dict)
 
     @classmethod
     @contextmanager
     def start(cls, services: Services) -> Iterator["LiveServer"]:
         port = _free_port()
         app = create_app(services.settings, services=services)
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                               lifespan="on"))
+        server = _QuickServer(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                             lifespan="on"))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         deadline = time.monotonic() + 10
@@ -36,23 +52,37 @@ class LiveServer:
             if time.monotonic() > deadline or not thread.is_alive():
                 raise RuntimeError("test server did not start")
             time.sleep(0.01)
+        live = cls(base_url=f"http://127.0.0.1:{port}", services=services)
         try:
-            yield cls(base_url=f"http://127.0.0.1:{port}", services=services)
+            yield live
         finally:
+            for client in live._clients.values():
+                client.http.close()
             server.should_exit = True
             thread.join(timeout=10)
 
     def client(self, username: str | None = None) -> "Client":
-        """A client logged in as `username` (password: the demo password), or anonymous."""
-        headers = {}
-        if username is not None:
-            if username not in self._tokens:
-                response = httpx.post(f"{self.base_url}/api/v1/auth/login",
-                                      json={"username": username, "password": DEMO_PASSWORD})
-                response.raise_for_status()
-                self._tokens[username] = response.json()["access_token"]
-            headers["Authorization"] = f"Bearer {self._tokens[username]}"
-        return Client(httpx.Client(base_url=self.base_url + "/api/v1", headers=headers, timeout=30))
+        """A client logged in as `username` (password: the demo password), or anonymous; one per user, reused."""
+        name = username or ""
+        if name not in self._clients:
+            headers = {}
+            if username is not None:
+                if username not in self._tokens:
+                    response = self.client().http.post("/auth/login",
+                                                       json={"username": username, "password": DEMO_PASSWORD})
+                    response.raise_for_status()
+                    self._tokens[username] = response.json()["access_token"]
+                headers["Authorization"] = f"Bearer {self._tokens[username]}"
+            self._clients[name] = Client(httpx.Client(base_url=self.base_url + "/api/v1", headers=headers,
+                                                      timeout=30, verify=_tls_context()))
+        return self._clients[name]
+
+    def log_in_again(self) -> None:
+        """Forget every login, e.g. after moving the clock past the tokens' lifetime."""
+        for client in self._clients.values():
+            client.http.close()
+        self._clients.clear()
+        self._tokens.clear()
 
 
 class Client:
@@ -78,6 +108,12 @@ class Client:
         return self.http.post(f"/joint-tasks/{task_id}/responses", json=body, **kwargs)
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context for every test client: building one per client (loading the CA bundle) costs ~35 ms."""
+    return ssl.create_default_context()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -93,3 +129,75 @@ def assert_error(response: httpx.Response, status: int, code: str | None = None)
     if code is not None:
         assert error["code"] == code, error
     return error
+
+
+# ---- helpers for the HTTP suite (tests/api) ------------------------------------------------------------
+def idempotency(key: str) -> dict[str, str]:
+    return {"Idempotency-Key": key}
+
+
+def created(response: httpx.Response, status: int = 201) -> dict:
+    """The body of a successful answer; fails with the server's error body otherwise."""
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def head(server: LiveServer) -> int:
+    """The notification log's head (GET /health): it moves iff something was recorded."""
+    return int(server.client().get("/health").json()["head"])
+
+
+def office_view(server: LiveServer, task_id: str) -> dict:
+    """The task as the office sees it (every department's details)."""
+    return created(server.client("office").get(f"/joint-tasks/{task_id}"), 200)
+
+
+@contextmanager
+def nothing_recorded(server: LiveServer, *task_ids: str) -> Iterator[None]:
+    """Asserts that the block records no event and leaves the given tasks exactly as they were."""
+    before_head, before = head(server), [office_view(server, t) for t in task_ids]
+    yield
+    assert head(server) == before_head, "a refused command recorded something"
+    assert [office_view(server, t) for t in task_ids] == before
+
+
+def wait_for_read_models(server: LiveServer) -> int:
+    """Block until the projections have applied everything recorded so far; returns that position."""
+    position = server.services.app.recorder.max_notification_id() or 0
+    assert server.services.runner.wait_for(position, timeout=10)
+    return position
+
+
+# The default task of Client.initiate: scjg leads, wlj and gxj respond by Wed 2026-03-04 (pushed Mon 2026-03-02).
+INSPECTION_DAY = "2026-03-10"  # a Tuesday inside the default window 2026-03-09 .. 2026-04-30
+
+
+def pushed_task(server: LiveServer, lead: str = "scjg", **overrides: Any) -> str:
+    return str(created(server.client(lead).initiate(**overrides))["id"])
+
+
+def responded_task(server: LiveServer) -> str:
+    """wlj accepts 食品经营检查, gxj declines: participants are scjg and wlj."""
+    task_id = pushed_task(server)
+    created(server.client("wlj").respond(task_id))
+    created(server.client("gxj").respond(task_id, "decline", [], reason="本季度无相关检查任务"))
+    return task_id
+
+
+def day_agreed_task(server: LiveServer) -> str:
+    """responded_task with scjg proposing INSPECTION_DAY and wlj agreeing."""
+    task_id = responded_task(server)
+    created(server.client("scjg").post(f"/joint-tasks/{task_id}/inspection-day/proposals",
+                                       json={"day": INSPECTION_DAY}))
+    created(server.client("wlj").post(f"/joint-tasks/{task_id}/inspection-day/agreements"))
+    return task_id
+
+
+def inspected_task(server: LiveServer) -> str:
+    """day_agreed_task inspected on INSPECTION_DAY by both participants; the clock stands on the next morning."""
+    task_id = day_agreed_task(server)
+    server.services.clock.set(datetime(2026, 3, 11, 10, tzinfo=SHANGHAI))  # type: ignore[attr-defined]
+    for code in ("scjg", "wlj"):
+        created(server.client(code).post(f"/joint-tasks/{task_id}/inspections",
+                                         json={"completed_on": INSPECTION_DAY, "note": "现场检查完成"}))
+    return task_id

@@ -23,11 +23,22 @@ from projections.queries import open_task_ids
 
 router = APIRouter(prefix="/calendar", tags=["工作日历"])
 
+# The years the calendar answers for (those the office can enter, R-CAL-2); also keeps day arithmetic away
+# from date.min/date.max, where it would overflow into a 500.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def _check_year(day: date, label: str) -> None:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ApiError(422, "date_out_of_range", f"{label}须在 {FIRST_YEAR} 至 {LAST_YEAR} 年之间。",
+                       {"date": str(day)})
+
 
 @router.get("/deadline")
 def deadline(services: ServicesDep, start: datetime,
              working_days: Annotated[int, Query(ge=1, le=MAX_WORKING_DAYS)]) -> dict:
     """End (24:00 Asia/Shanghai) of the n-th working day after start's date; a start without offset is Shanghai time."""
+    _check_year(start.date(), "起算时间")
     if start.tzinfo is None:
         start = start.replace(tzinfo=SHANGHAI)
     result = services.app.calendar().deadline(start, working_days)
@@ -38,6 +49,8 @@ def deadline(services: ServicesDep, start: datetime,
 @router.get("/days")
 def days(services: ServicesDep, from_: Annotated[date, Query(alias="from")], to: date) -> dict:
     """Each day between two dates (at most 400): working or not, provisional or not, and why."""
+    _check_year(from_, "开始日期")
+    _check_year(to, "结束日期")
     if to < from_:
         raise ApiError(422, "invalid_range", "结束日期不能早于开始日期。")
     if (to - from_).days > 400:

@@ -72,14 +72,14 @@ def list_tasks(principal: CurrentPrincipal, services: ServicesDep, _: ReadAfter,
 @router.get("/{task_id}")
 def get_task(task_id: UUID, principal: CurrentPrincipal, services: ServicesDep) -> dict:
     """The task as the caller may see it: items, deadline and every department's response status."""
-    task = _visible_task(services, principal, task_id)
+    task = visible_task(services, principal, task_id)
     return _task_view(task, principal, department_names(services), services.clock.now())
 
 
 @router.get("/{task_id}/timeline")
 def task_timeline(task_id: UUID, principal: CurrentPrincipal, services: ServicesDep, _: ReadAfter) -> dict:
     """Who did what, when: one readable line per recorded event."""
-    _visible_task(services, principal, task_id)
+    visible_task(services, principal, task_id)
     names = department_names(services)
     items = [row | {"summary": describe(row, names)} for row in queries.timeline(services.engine, str(task_id))]
     return {"items": items, "total": len(items)}
@@ -164,13 +164,13 @@ def _simple(services: Services, principal: Principal, request: Request, body: Ba
     return _run(services, principal, request, body, key, lambda session: (201, {"position": call().position}))
 
 
-def _visible_task(services: Services, principal: Principal, task_id: UUID) -> JointTask:
+def visible_task(services: Services, principal: Principal, task_id: UUID) -> JointTask:
+    """The task, if the caller is a party to it or the office; else 403."""
     task = services.app.get_task(task_id)
-    if principal.is_office or principal.department_code == task.lead_department:
-        return task
-    if principal.department_code in task.responses:
-        return task
-    raise ApiError(403, "not_a_party", "本部门不是该任务的牵头部门或响应部门，无权查看。")
+    if not (principal.is_office or principal.department_code == task.lead_department
+            or principal.department_code in task.responses):
+        raise ApiError(403, "not_a_party", "本部门不是该任务的牵头部门或响应部门，无权查看。")
+    return task
 
 
 def _task_view(task: JointTask, principal: Principal, names: dict[str, str], now: Any) -> dict:
