@@ -53,22 +53,18 @@ def execute(services: Services, conn: Connection, actor: Actor, task_id: UUID, d
         raise errors.NotFound("找不到该次抽取。", draw_id=draw_id)
     if actor.department != task.lead_department:
         raise errors.NotTheLeadDepartment("只有牵头部门可以执行抽取。")
-    criteria = committed["criteria"]
     year = local_date(services.clock.now()).year
-    pool = load_pool(conn, criteria, year=year, task_id=str(task_id))
-    counts = stratum_counts(pool.candidates, criteria)
     seed = str(evidence(conn, draw_id).seed)
-    result = algorithm.draw(seed, pool.candidates, counts, pool.excused)
+    drawn = evaluate(conn, committed["criteria"], seed, year=year, task_id=str(task_id))
+    pool, counts, result, fingerprint = drawn.pool, drawn.counts, drawn.result, drawn.fingerprint
     if result.shortfall:
         short = "、".join(f"{s}类缺 {n} 户" if s != algorithm.NO_STRATUM else f"缺 {n} 户"
                          for s, n in result.shortfall.items())
         raise errors.Invalid(f"符合条件的检查对象不足（{short}），请放宽筛选条件或降低抽取数量。",
                              shortfall=result.shortfall)
     flags = other_tasks(conn, result.drawn, year=year, task_id=str(task_id))
-    fingerprint = algorithm.fingerprint(pool.candidates)
     conn.execute(update(draw_evidence).where(draw_evidence.c.draw_id == draw_id).values(
-        pool_fingerprint=fingerprint, pool_size=len(pool.candidates),
-        pool=zlib.compress(algorithm.pool_text(pool.candidates).encode("utf-8"), 6)))
+        pool_fingerprint=fingerprint, pool_size=len(pool.candidates), pool=compress_pool(drawn.pool_list)))
     recorded = services.app.record_draw(
         task_id, actor, draw_id=draw_id, seed=seed, algorithm=algorithm.ALGORITHM, version=algorithm.VERSION,
         pool_fingerprint=fingerprint, pool_size=len(pool.candidates), counts=counts, excused=pool.excused,
@@ -76,6 +72,28 @@ def execute(services: Services, conn: Connection, actor: Actor, task_id: UUID, d
     return {"draw_id": draw_id, "position": recorded.position, "pool_size": len(pool.candidates),
             "pool_fingerprint": fingerprint, "drawn_count": len(result.drawn), "replaced": result.replaced,
             "left_out_for_yearly_cap": pool.capped, "flagged": len(flags)}
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    pool: Pool
+    counts: dict[str, int]
+    result: algorithm.DrawResult
+    pool_list: str  # the canonical text a witness recomputes from
+    fingerprint: str
+
+
+def evaluate(conn: Connection, criteria: dict, seed: str, *, year: int, task_id: str) -> Evaluated:
+    """Everything a draw computes, before anything is stored (also what bench/draw.py times)."""
+    pool = load_pool(conn, criteria, year=year, task_id=task_id)
+    counts = stratum_counts(pool.candidates, criteria)
+    result = algorithm.draw(seed, pool.candidates, counts, pool.excused)
+    text = algorithm.pool_text(pool.candidates)
+    return Evaluated(pool, counts, result, text, algorithm.fingerprint_of_text(text))
+
+
+def compress_pool(pool_list: str) -> bytes:
+    return zlib.compress(pool_list.encode("utf-8"), 1)
 
 
 def load_pool(conn: Connection, criteria: dict, *, year: int, task_id: str) -> Pool:

@@ -45,7 +45,12 @@ def pool_text(candidates: Mapping[str, str]) -> str:
 
 
 def fingerprint(candidates: Mapping[str, str]) -> str:
-    return hashlib.sha256(pool_text(candidates).encode("utf-8")).hexdigest()
+    return fingerprint_of_text(pool_text(candidates))
+
+
+def fingerprint_of_text(text: str) -> str:
+    """The fingerprint of a pool list already in its canonical text form (saves building it twice)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def parse_pool(text: str) -> dict[str, str]:
@@ -61,14 +66,13 @@ def parse_pool(text: str) -> dict[str, str]:
 
 def ranking(seed_hex: str, codes: Iterable[str]) -> list[str]:
     """Codes in draw order for this seed: ascending (score, code)."""
-    prefix = hashlib.sha256(bytes.fromhex(seed_hex) + b"\x00")
-    scored = []
-    for code in codes:
-        h = prefix.copy()
-        h.update(code.encode("utf-8"))
-        scored.append((h.digest(), code))
-    scored.sort()
-    return [code for _, code in scored]
+    prefix = bytes.fromhex(seed_hex) + b"\x00"
+    sha256 = hashlib.sha256
+    # score ‖ utf8(code) sorts exactly as (score, code): scores are 32 bytes, and UTF-8 byte order is code point
+    # order. Sorting one bytes key is twice as fast as sorting tuples (bench/draw.py).
+    keyed = {sha256(prefix + encoded).digest() + encoded: code
+             for code in codes for encoded in (code.encode("utf-8"),)}
+    return [keyed[key] for key in sorted(keyed)]
 
 
 def count_for_ratio(pool_size: int, ratio_percent: Decimal) -> int:
