@@ -50,6 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clients", default="1,8", help="concurrencies to measure (the targets need 8)")
     parser.add_argument("--idempotency-keys", action="store_true",
                         help="send an Idempotency-Key with every HTTP command (adds a lookup and a row each)")
+    parser.add_argument("--workers", type=int, default=1, help="API processes (jointinspect serve --workers)")
     parser.add_argument("--server-log-level", default="warning",
                         help="the server's JOINTINSPECT_LOG_LEVEL (info adds an access-log line per request)")
     args = parser.parse_args(argv)
@@ -75,8 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             raw[n] = measure_raw(raw_url, n, args.seconds, args.warmup, databases.prefix)
             report_progress(raw[n])
         prepare_accounts(http_url)
-        with serve(http_url, log_level=args.server_log_level) as server:
-            print(f"  (server: pid {server.pid}, {server.base_url}, one uvicorn worker, projections running)")
+        with serve(http_url, log_level=args.server_log_level,
+                   extra_env={"JOINTINSPECT_WORKERS": str(args.workers)}) as server:
+            print(f"  (server: pid {server.pid}, {server.base_url}, {args.workers} uvicorn worker(s), "
+                  "projections running; with several workers the server CPU column counts the supervisor only)")
             tokens = login(server.base_url)
             for n in concurrencies:
                 http[n] = measure_http(server.base_url, tokens, n, args.seconds, args.warmup, args.idempotency_keys,

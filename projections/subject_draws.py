@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import and_, func, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from domain.joint_task import JointTask
 from domain.working_days import local_date
@@ -52,3 +52,28 @@ def other_tasks(conn: Connection, codes: list[str], *, year: int, task_id: str) 
             found.setdefault(r.code, []).append({"task_id": r.task_id, "lead_department": r.lead_department,
                                                  "status": r.status, "agreed_day": r.agreed_day})
     return found
+
+
+def fusion_suggestions(engine: Engine, *, year: int, limit: int = 200) -> list[dict]:
+    """Pairs of open tasks that drew the same subjects in overlapping windows: candidates for one visit (R-JOINT-8)."""
+    a, b = subject_draws.alias("a"), subject_draws.alias("b")
+    ta, tb = task_summary.alias("ta"), task_summary.alias("tb")
+    open_statuses = ("awaiting_responses", "responded", "day_proposed", "day_agreed")
+    shared = (select(a.c.task_id.label("task_a"), b.c.task_id.label("task_b"), a.c.code)
+              .select_from(a.join(b, and_(a.c.code == b.c.code, a.c.task_id < b.c.task_id))
+                           .join(ta, ta.c.task_id == a.c.task_id).join(tb, tb.c.task_id == b.c.task_id))
+              .where(a.c.year == year, b.c.year == year, a.c.current.is_(True), b.c.current.is_(True),
+                     ta.c.status.in_(open_statuses), tb.c.status.in_(open_statuses),
+                     ta.c.window_start <= tb.c.window_end, tb.c.window_start <= ta.c.window_end))
+    pairs: dict[tuple[str, str], list[str]] = {}
+    with engine.connect() as conn:
+        for row in conn.execute(shared.order_by(shared.selected_columns.task_a, shared.selected_columns.task_b,
+                                                shared.selected_columns.code)):
+            pairs.setdefault((row.task_a, row.task_b), []).append(row.code)
+        titles = {r.task_id: r for r in conn.execute(
+            select(task_summary.c.task_id, task_summary.c.title, task_summary.c.lead_department,
+                   task_summary.c.window_start, task_summary.c.window_end)
+            .where(task_summary.c.task_id.in_({t for pair in pairs for t in pair})))} if pairs else {}
+    ranked = sorted(pairs.items(), key=lambda item: (-len(item[1]), item[0]))[:limit]
+    return [{"tasks": [dict(titles[t]._mapping) for t in pair], "shared_subjects": codes,
+             "shared_count": len(codes)} for pair, codes in ranked]

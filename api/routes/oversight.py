@@ -13,7 +13,7 @@ from api.errors import ApiError
 from api.export import Format, table_response
 from api.routes.departments import department_ids, department_names
 from domain.working_days import end_of_day, local_date
-from projections import oversight, queries
+from projections import oversight, queries, subject_draws
 
 router = APIRouter(prefix="/oversight", tags=["督导"])
 
@@ -87,3 +87,11 @@ def department_figures(principal: OfficePrincipal, services: ServicesDep,
         ("on_time_percent", "按时响应率%"), ("median_response_working_hours", "响应用时中位数（工作小时）"),
         ("late_without_reason", "逾期且未说明理由"), ("notices_received", "被通报次数")], format,
         "department-figures")
+
+
+@router.get("/fusion-suggestions")
+def fusion_suggestions(principal: OfficePrincipal, services: ServicesDep, _: ReadAfter = None) -> dict:
+    """Open tasks of this year that drew the same subjects in overlapping windows: merge them into one visit
+    (R-JOINT-8, R-DRAW-6); the lead of both, or the office, merges with POST /joint-tasks/{id}/merge."""
+    items = subject_draws.fusion_suggestions(services.engine, year=local_date(services.clock.now()).year)
+    return {"items": items, "total": len(items)}

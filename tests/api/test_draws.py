@@ -174,3 +174,19 @@ def test_verify_draw_cli_says_match_for_the_record_and_mismatch_when_tampered(se
     (tmp_path / "pool.tsv").write_text("".join(pool.splitlines(keepends=True)[1:]), encoding="utf-8")
     tampered = verify()
     assert tampered.returncode == 1 and "fingerprint" in tampered.stdout
+
+
+def test_tasks_that_drew_the_same_subjects_in_overlapping_windows_are_suggested_for_fusion(server):  # R-JOINT-8
+    codes = _subjects(server, 4, risk_level="high")  # high risk: exempt from the yearly cap, so all three draw them
+    first = server.client("scjg").initiate().json()
+    apart = server.client("yjj").initiate(window_start="2026-06-01", window_end="2026-06-30").json()
+    second = server.client("wjw").initiate(responding_departments=["wlj"]).json()
+    results = [_draw(server, task["id"], {"count": 4}, lead=lead)[1]
+               for task, lead in ((first, "scjg"), (apart, "yjj"), (second, "wjw"))]
+    assert [r["status_code"] for r in results] == [201, 201, 201]
+    suggestions = server.client("office").get("/oversight/fusion-suggestions",
+                                              params={"min_position": results[-1]["position"]}).json()["items"]
+    assert len(suggestions) == 1  # the June task overlaps neither window
+    assert {t["task_id"] for t in suggestions[0]["tasks"]} == {first["id"], second["id"]}
+    assert sorted(suggestions[0]["shared_subjects"]) == sorted(codes)
+    assert_error(server.client("scjg").get("/oversight/fusion-suggestions"), 403)
