@@ -35,6 +35,11 @@ class Principal:
         return "office" in self.roles
 
     @property
+    def acts_for_department(self) -> bool:
+        """Only department staff and the office do business; an admin account manages, it does not act."""
+        return bool({"department_staff", "office"} & set(self.roles))
+
+    @property
     def actor(self) -> Actor:
         return Actor(user=self.username, department=self.department_code, is_office=self.is_office)
 

@@ -37,6 +37,8 @@ def run_command(services: Services, principal: Principal, key: str | None, reque
     A concurrent writer that bumped the same aggregate makes the store raise IntegrityError; the whole unit
     (reads, events, idempotency row) is then retried from a fresh read, so concurrent commands lose nothing.
     """
+    if not principal.acts_for_department:
+        raise ApiError(403, "no_business_role", "该账号没有办理业务的角色（部门经办人员或联席会议办公室），不能办理此项。")
     for attempt in range(MAX_ATTEMPTS):
         try:
             with services.app.transaction() as session:

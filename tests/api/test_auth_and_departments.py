@@ -93,3 +93,11 @@ def test_health_reports_the_store_and_the_clock(server):
 def test_an_unknown_address_or_method_answers_in_the_one_error_shape(server):
     assert_error(server.client("scjg").get("/no-such-thing"), 404, "not_found")
     assert_error(server.client("scjg").delete("/departments"), 405, "method_not_allowed")
+
+
+def test_an_admin_account_without_a_business_role_cannot_act_for_a_department(server):
+    from tests.support import assert_error
+
+    head = server.client().get("/health").json()["head"]
+    assert_error(server.client("admin").initiate(), 403, "no_business_role")
+    assert server.client().get("/health").json()["head"] == head
