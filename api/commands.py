@@ -25,13 +25,16 @@ MAX_ATTEMPTS = 30
 Command = Callable[[Session], tuple[int, dict]]
 
 
-def fingerprint(method: str, path: str, body: Any) -> str:
-    canonical = json.dumps(jsonable_encoder(body), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(f"{method} {path} {canonical}".encode()).hexdigest()
+def fingerprint(method: str, path: str, body: Any) -> Callable[[], str]:
+    """What identifies a request for its Idempotency-Key; computed only when a key is sent."""
+    def compute() -> str:
+        canonical = json.dumps(jsonable_encoder(body), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(f"{method} {path} {canonical}".encode()).hexdigest()
+    return compute
 
 
-def run_command(services: Services, principal: Principal, key: str | None, request_fingerprint: str,
-                command: Command) -> JSONResponse:
+def run_command(services: Services, principal: Principal, key: str | None,
+                request_fingerprint: Callable[[], str], command: Command) -> JSONResponse:
     """Execute once: a retry with the same Idempotency-Key returns the first answer and records nothing.
 
     A concurrent writer that bumped the same aggregate makes the store raise IntegrityError; the whole unit
@@ -39,18 +42,19 @@ def run_command(services: Services, principal: Principal, key: str | None, reque
     """
     if not principal.acts_for_department:
         raise ApiError(403, "no_business_role", "该账号没有办理业务的角色（部门经办人员或联席会议办公室），不能办理此项。")
+    digest = request_fingerprint() if key else ""
     for attempt in range(MAX_ATTEMPTS):
         try:
             with services.app.transaction() as session:
                 if key:
-                    stored = _stored_answer(session, principal.user_id, key, request_fingerprint)
+                    stored = _stored_answer(session, principal.user_id, key, digest)
                     if stored is not None:
                         return stored
                 status, body = command(session)
                 body = jsonable_encoder(body)
                 if key:
                     session.execute(insert(idempotency_records).values(
-                        user_id=principal.user_id, key=key, fingerprint=request_fingerprint, status_code=status,
+                        user_id=principal.user_id, key=key, fingerprint=digest, status_code=status,
                         body=json.dumps(body, ensure_ascii=False), created_at=services.clock.now()))
             # No projection wake-up here: the runner batches on its poll, and a reader that needs this
             # command's result passes min_position, which wakes it (measured: waking per command cost ~2 ms CPU).

@@ -13,17 +13,18 @@ from api.services import Services
 _bearer = HTTPBearer(auto_error=False, description="POST /api/v1/auth/login 返回的 access_token")
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     return request.app.state.services
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_principal(services: ServicesDep,
+async def get_principal(services: ServicesDep,
                   credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
     if credentials is None:
         raise ApiError(401, "unauthenticated", "请先登录。")
+    # async: no thread-pool hop per request; a cache miss costs one indexed lookup on the event loop (~1 ms)
     principal = services.tokens.principal(services.engine, credentials.credentials, services.clock.now())
     if principal is None:
         raise ApiError(401, "invalid_token", "登录已失效，请重新登录。")
@@ -33,7 +34,7 @@ def get_principal(services: ServicesDep,
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def get_office(principal: CurrentPrincipal) -> Principal:
+async def get_office(principal: CurrentPrincipal) -> Principal:
     if not principal.is_office:
         raise ApiError(403, "office_only", "只有联席会议办公室可以查看或办理此项。")
     return principal

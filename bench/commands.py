@@ -20,15 +20,18 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402  (the path line above makes bench/ importable however it is run)
-    BENCH_NOW, FreshDatabases, PhaseResult, bench_database_url, print_table, redact, run_phase, serve, target_line,
+    BENCH_NOW, ROOT, FreshDatabases, PhaseResult, bench_database_url, print_table, redact, run_phase, serve,
+    target_line,
 )
 
 LEAD = "scjg"
@@ -51,6 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--idempotency-keys", action="store_true",
                         help="send an Idempotency-Key with every HTTP command (adds a lookup and a row each)")
     parser.add_argument("--workers", type=int, default=1, help="API processes (jointinspect serve --workers)")
+    parser.add_argument("--projection-worker", action="store_true",
+                        help="run projections in their own process (jointinspect projections run), not in the API")
     parser.add_argument("--server-log-level", default="warning",
                         help="the server's JOINTINSPECT_LOG_LEVEL (info adds an access-log line per request)")
     args = parser.parse_args(argv)
@@ -76,10 +81,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             raw[n] = measure_raw(raw_url, n, args.seconds, args.warmup, databases.prefix)
             report_progress(raw[n])
         prepare_accounts(http_url)
-        with serve(http_url, log_level=args.server_log_level,
-                   extra_env={"JOINTINSPECT_WORKERS": str(args.workers)}) as server:
-            print(f"  (server: pid {server.pid}, {server.base_url}, {args.workers} uvicorn worker(s), "
-                  "projections running; with several workers the server CPU column counts the supervisor only)")
+        server_env = {"JOINTINSPECT_WORKERS": str(args.workers)}
+        if args.projection_worker:
+            server_env["JOINTINSPECT_RUN_PROJECTIONS"] = "false"
+        with serve(http_url, log_level=args.server_log_level, extra_env=server_env) as server, \
+                projection_worker(http_url, args.projection_worker):
+            print(f"  (server: pid {server.pid}, {server.base_url}, {args.workers} uvicorn worker(s), projections "
+                  f"{'in their own process' if args.projection_worker else 'in the API process'}; "
+                  "with several workers the server CPU column counts the supervisor only)")
             tokens = login(server.base_url)
             for n in concurrencies:
                 http[n] = measure_http(server.base_url, tokens, n, args.seconds, args.warmup, args.idempotency_keys,
@@ -148,6 +157,23 @@ def measure_raw(database_url: str, threads: int, seconds: float, warmup: float, 
         return run_phase("raw", threads, seconds, warmup, make_operation, postgres_match=pg_match)
     finally:
         app.close()
+
+
+@contextmanager
+def projection_worker(database_url: str, enabled: bool) -> Iterator[None]:
+    """`jointinspect projections run` in its own process, as a deployment would run it."""
+    if not enabled:
+        yield
+        return
+    env = dict(os.environ, JOINTINSPECT_DATABASE_URL=database_url, JOINTINSPECT_ENV="test",
+               JOINTINSPECT_NOW=BENCH_NOW, JOINTINSPECT_LOG_LEVEL="warning")
+    process = subprocess.Popen([sys.executable, "-m", "api.cli", "projections", "run"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
 
 
 # ---- http: a real server in its own process -------------------------------------------------------------
