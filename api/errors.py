@@ -29,7 +29,7 @@ FIELD_LABELS = {
     "level": "层级", "methods": "检查方式", "name": "名称", "partner_departments": "联合部门", "quarters": "季度",
     "ratio": "抽查比例", "schedule": "时间安排", "subject_scope": "检查对象范围",
     "subject_type": "检查对象类型", "unannounced": "是否不预先告知", "version": "版本号", "scope": "范围", "q": "关键词",
-    "team_size": "每组人数", "subject": "检查对象", "inspector": "检查人员", "teams": "检查组",
+    "team_size": "每组人数", "inspector": "检查人员", "teams": "检查组",
     "inspector_id": "检查人员身份证号", "subject_code": "检查对象代码", "redraw_of": "被替代的抽取",
     "order": "排序方向", "department": "部门", "subject": "通报标题", "body": "通报内容", "task_ids": "任务编号", "criteria": "抽取条件", "witnesses": "见证人", "approver": "批准人", "min_position": "最小位置", "from": "开始日期", "to": "结束日期",
 }

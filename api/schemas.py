@@ -155,7 +155,7 @@ class MatchingIn(In):
 
 
 class ReplacementIn(In):
-    subject: str = Field(min_length=1, max_length=18)
+    subject_code: str = Field(min_length=1, max_length=18)
     inspector: str = Field(min_length=1, max_length=18, description="the resident ID of the inspector replaced")
     reason: Literal["post_change", "schedule_conflict", "health", "recusal"]
     approver: str = Field(min_length=1, max_length=50)

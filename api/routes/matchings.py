@@ -43,7 +43,7 @@ def replace_inspector(task_id: UUID, body: ReplacementIn, request: Request, prin
     """Replace one inspector for an allowed reason with an approver; the newcomer is drawn (R-MATCH-2)."""
     return run_command(services, principal, key, fingerprint(request.method, request.url.path, body),
                        lambda session: (201, matching.replace(services, session.connection(), principal.actor,
-                                                              task_id, body.subject, body.inspector, body.reason,
+                                                              task_id, body.subject_code, body.inspector, body.reason,
                                                               body.approver)))
 
 

@@ -96,7 +96,7 @@ def test_a_replacement_is_drawn_and_recorded_with_reason_and_approver(server, cl
     _match(server, task_id, "wlj")
     wlj = server.client("wlj")
     team = wlj.get(f"/joint-tasks/{task_id}/matchings").json()["departments"]["wlj"]["teams"][codes[0]]
-    body = {"subject": codes[0], "inspector": team[1], "reason": "health", "approver": "科长"}
+    body = {"subject_code": codes[0], "inspector": team[1], "reason": "health", "approver": "科长"}
     assert_error(wlj.post(f"/joint-tasks/{task_id}/matchings/replacements", json=body | {"reason": "busy"}), 422)
     replaced = wlj.post(f"/joint-tasks/{task_id}/matchings/replacements", json=body)
     assert replaced.status_code == 201
