@@ -20,6 +20,8 @@ from domain.joint_task_rules import (
     check_response_items,
     check_teams,
     check_witnesses,
+    late_reason_after_response,
+    response_late,
     task_status,
 )
 from domain.working_days import Calendar, local_date
@@ -137,9 +139,8 @@ class JointTask(Aggregate):
     def response_is_late(self, department: str, now: datetime) -> bool:
         """Late = answered after the deadline, or still unanswered once it has passed (R-JOINT-4)."""
         response = self.responses[department]
-        if response["status"] == PENDING:
-            return local_date(now) > self.response_deadline
-        return bool(response["late"])
+        return response_late(pending=response["status"] == PENDING, answered_late=bool(response["late"]),
+                             deadline=self.response_deadline, today=local_date(now))
 
     # ---- guards shared by every command ----------------------------------------------------------
     def _check_open(self) -> None:
@@ -191,8 +192,7 @@ class JointTask(Aggregate):
             "reason": reason,
             "responded_at": at,
             "late": late,
-            # A reason given while still pending (give_late_reason) is kept, not wiped by the late answer (R-JOINT-4).
-            "late_reason": (previous["late_reason"] or reason or None) if late else None,
+            "late_reason": late_reason_after_response(previous["late_reason"], reason, late),
         }
         if late and previous.get("late_reason_at"):
             self.responses[department]["late_reason_at"] = previous["late_reason_at"]

@@ -148,6 +148,16 @@ def _unique_nonblank(values: list[str]) -> list[str]:
     return seen
 
 
+def response_late(*, pending: bool, answered_late: bool, deadline: date, today: date) -> bool:
+    """Late = answered after the deadline, or still unanswered once the deadline day is over (R-JOINT-4)."""
+    return deadline < today if pending else answered_late
+
+
+def late_reason_after_response(earlier: str | None, reason: str, late: bool) -> str | None:
+    """A reason given while still pending survives a late answer; a late answer's own reason counts (R-JOINT-4)."""
+    return (earlier or reason or None) if late else None
+
+
 def task_status(
     *,
     merged: bool,

@@ -9,6 +9,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Engine
 
 from domain.clock import SHANGHAI
+from domain.joint_task_rules import response_late
 from domain.working_days import Calendar
 from projections.tables import notices, task_departments, task_summary
 
@@ -68,7 +69,8 @@ def department_figures(engine: Engine, *, start: date, end: date, today: date, c
                                               "on_time": 0, "late_without_reason": 0, "hours": []})
         f["received"] += 1
         answered = r.response_status != "pending"
-        late = r.late if answered else r.response_deadline < today
+        late = response_late(pending=not answered, answered_late=bool(r.late), deadline=r.response_deadline,
+                             today=today)
         f["answered"] += answered
         f["on_time"] += answered and not r.late
         f["late_without_reason"] += bool(late and not r.late_reason)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.engine import Engine
 
+from domain.joint_task_rules import response_late
 from projections.tables import task_departments, task_summary, task_timeline
 
 SORTS = {
@@ -121,10 +122,8 @@ def _summary(row: Any, departments: list[dict], today: date) -> dict:
 
 
 def _late(row: dict, today: date) -> bool:
-    """Answered late, or still unanswered after the deadline day (the same rule as JointTask.response_is_late)."""
-    if row["response_status"] == "pending":
-        return row["response_deadline"] < today
-    return bool(row["late"])
+    return response_late(pending=row["response_status"] == "pending", answered_late=bool(row["late"]),
+                         deadline=row["response_deadline"], today=today)
 
 
 def published_results(engine: Engine, *, q: str | None, offset: int, limit: int) -> Page:

@@ -9,7 +9,7 @@ from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection
 
 from domain.joint_task import JointTask
-from domain.joint_task_rules import task_status
+from domain.joint_task_rules import late_reason_after_response, task_status
 from projections.tables import task_departments, task_summary, task_timeline
 
 Handler = Callable[[Connection, Any], None]
@@ -50,8 +50,7 @@ class TasksProjection:
         previous = conn.execute(select(task_departments.c.late_reason).where(and_(
             task_departments.c.task_id == str(e.originator_id), task_departments.c.department == e.department,
         ))).scalar_one()
-        # Same rule as JointTask._responded: a reason given while still pending survives a late answer (R-JOINT-4).
-        late_reason = (previous or e.reason or None) if e.late else None
+        late_reason = late_reason_after_response(previous, e.reason, e.late)  # the aggregate's own rule
         _update_department(conn, e, response_status="accepted" if e.decision == "accept" else "declined",
                            item_ids=json.dumps(e.item_ids, ensure_ascii=False), reason=e.reason,
                            responded_at=e.at, late=e.late, late_reason=late_reason)
