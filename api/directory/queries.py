@@ -88,13 +88,7 @@ def get_record(conn: Connection, spec: Spec, key: str) -> dict | None:
 def list_inspectors(conn: Connection, department: str | None, q: str | None, status: str | None,
                     qualification: str | None, area: str | None, sort: str, descending: bool, offset: int,
                     limit: int) -> Page:
-    conditions: list = []
-    if department:
-        conditions.append(inspectors.c.department_code == department)
-    if q:
-        like = f"%{_like_escape(q)}%"
-        conditions.append(or_(inspectors.c.name.like(like, escape="\\"),
-                              inspectors.c.certificate_no.like(like, escape="\\")))
+    conditions = _inspector_conditions(department, q)
     if status:
         conditions.append(inspectors.c.status == status)
     if qualification:
@@ -117,12 +111,8 @@ def inspector_view(row: dict, today: date) -> dict:
     return item
 
 
-def list_public_inspectors(conn: Connection, department: str | None, q: str | None, offset: int,
-                           limit: int) -> Page:
-    """Name, gender, department, post and certificate number only: never the ID number or contact (R-INSP-3)."""
-    columns = [inspectors.c[f] for f in PUBLIC_INSPECTOR_FIELDS] + [departments.c.name.label("department_name")]
-    query = select(*columns).select_from(
-        inspectors.outerjoin(departments, departments.c.code == inspectors.c.department_code))
+def _inspector_conditions(department: str | None, q: str | None) -> list:
+    """A department's inspectors, and/or those whose name or certificate number contains q."""
     conditions: list = []
     if department:
         conditions.append(inspectors.c.department_code == department)
@@ -130,6 +120,16 @@ def list_public_inspectors(conn: Connection, department: str | None, q: str | No
         like = f"%{_like_escape(q)}%"
         conditions.append(or_(inspectors.c.name.like(like, escape="\\"),
                               inspectors.c.certificate_no.like(like, escape="\\")))
+    return conditions
+
+
+def list_public_inspectors(conn: Connection, department: str | None, q: str | None, offset: int,
+                           limit: int) -> Page:
+    """Name, gender, department, post and certificate number only: never the ID number or contact (R-INSP-3)."""
+    columns = [inspectors.c[f] for f in PUBLIC_INSPECTOR_FIELDS] + [departments.c.name.label("department_name")]
+    query = select(*columns).select_from(
+        inspectors.outerjoin(departments, departments.c.code == inspectors.c.department_code))
+    conditions = _inspector_conditions(department, q)
     order = [inspectors.c.department_code, inspectors.c.name, inspectors.c.certificate_no]
     return _page(conn, query, conditions, order, offset, limit)
 

@@ -4,11 +4,9 @@ in batches inside the import's one transaction: read the stored rows, diff in Py
 for how created records are logged."""
 from __future__ import annotations
 
-import pickle
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -16,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from api.audit import diff, record_changes
 from api.directory.specs import Context, Spec
+from api.directory.spool import BatchSpool
 from domain.application import Actor
 
 Reject = Callable[[int, str, str], None]  # (line, key, reason)
@@ -38,44 +37,28 @@ class SpoolStage:
     """Validated rows, pickled in batches to a temporary file: memory holds one batch, never the whole import."""
 
     def __init__(self, spec: Spec, present: tuple[str, ...], applying: Applying, batch_rows: int = BATCH_ROWS) -> None:
-        self.spec, self.present, self.applying, self.batch_rows = spec, present, applying, batch_rows
-        self._file = tempfile.TemporaryFile(prefix="jointinspect-import-")
-        self._pending: list[tuple[int, tuple]] = []
+        self.spec, self.present, self.applying = spec, present, applying
+        self._spool = BatchSpool(batch_rows, "jointinspect-import-")
         self.count = 0
 
     def add_many(self, lines: list[int], rows: list[tuple]) -> None:
         """Rows whose values are in `present` order."""
-        self._pending.extend(zip(lines, rows))
+        self._spool.extend(zip(lines, rows))
         self.count += len(rows)
-        if len(self._pending) >= self.batch_rows:
-            self._flush()
 
     def finish(self) -> None:
-        self._flush()
-
-    def _flush(self) -> None:
-        if self._pending:
-            pickle.dump(self._pending, self._file, protocol=pickle.HIGHEST_PROTOCOL)
-            self._pending = []
-
-    def batches(self) -> Iterator[list[tuple[int, tuple]]]:
-        self._file.seek(0)
-        while True:
-            try:
-                yield pickle.load(self._file)
-            except EOFError:
-                return
+        """Nothing to do: the spool flushes its last batch when read."""
 
     def apply(self, conn: Connection, reject: Reject) -> None:
         """Upsert every batch and log its changes; rows refused here (another department's staff) go to reject."""
         if conn.dialect.name == "postgresql":  # imports of one kind take turns (SQLite: one writer anyway)
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock(hashtext('jointinspect.import.{self.spec.kind}'))")
-        for batch in self.batches():
+        for batch in self._spool.batches():
             created, updated = _apply_batch(conn, self.spec, self.present, batch, self.applying, reject)
             self.applying.on_batch(len(batch), created, updated)
 
     def close(self) -> None:
-        self._file.close()
+        self._spool.close()
 
 
 def _apply_batch(conn: Connection, spec: Spec, present: tuple[str, ...], batch: list[tuple[int, tuple]],
