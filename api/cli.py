@@ -119,6 +119,7 @@ def _projections(settings: Settings, action: str, name: str | None) -> int:
                     return 2
         else:
             runner.start()
+            services.start_listening()
             print("projections running; Ctrl-C stops")
             try:
                 threading.Event().wait()  # the runner's thread does the work until Ctrl-C

@@ -15,6 +15,7 @@ from domain.application import Clock, JointInspect
 from domain.clock import StartedClock, SystemClock
 from projections import tables as read_tables
 from projections.runner import ProjectionRunner
+from projections.subscription import EventListener, install_notify_trigger
 from projections.notices import NoticesProjection
 from projections.subject_draws import SubjectDrawsProjection
 from projections.tasks import TasksProjection
@@ -28,6 +29,12 @@ class Services:
     engine: Engine
     runner: ProjectionRunner
     tokens: TokenCache = field(default_factory=TokenCache)
+    listener: EventListener | None = None  # PostgreSQL LISTEN/NOTIFY (settings.subscribes); None: poll
+
+    def start_listening(self) -> None:
+        """Start the LISTEN connection if the store is subscribed to (idempotent; nothing on SQLite)."""
+        if self.listener is not None:
+            self.listener.start()
 
     @property
     def token_ttl(self) -> timedelta:
@@ -35,6 +42,8 @@ class Services:
 
     def close(self) -> None:
         self.runner.stop()
+        if self.listener is not None:
+            self.listener.stop()
         self.engine.dispose()
 
 
@@ -55,7 +64,13 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     checklist_tables.metadata.create_all(engine)
     directory_tables.create_all(engine)
     runner = ProjectionRunner(app, engine, [TasksProjection(), NoticesProjection(), SubjectDrawsProjection()], poll_seconds=settings.projection_poll_seconds)
-    return Services(settings=settings, clock=clock, app=app, engine=engine, runner=runner)
+    runner.poll_seconds = settings.poll_seconds
+    listener = None
+    if settings.subscribes:
+        install_notify_trigger(engine, app.recorder.events_table_name)  # type: ignore[attr-defined]
+        listener = EventListener(engine)
+        listener.subscribe(runner.wake)
+    return Services(settings=settings, clock=clock, app=app, engine=engine, runner=runner, listener=listener)
 
 
 def _ensure_sqlite_directory(url: str) -> None:

@@ -24,6 +24,8 @@ class Settings:
     workers: int = 1
     token_ttl_hours: int = 12
     projection_poll_seconds: float = 0.05
+    listen: bool = True  # PostgreSQL: LISTEN/NOTIFY wakes projections and /ws; polling only as a safety net
+    safety_poll_seconds: float = 2.0
     run_projections: bool = True
     ws_heartbeat_seconds: float = 20.0
     deadline_check_seconds: float = 30.0
@@ -54,6 +56,8 @@ class Settings:
             projection_poll_seconds=_float(e, "JOINTINSPECT_PROJECTION_POLL_SECONDS", 0.05, 0.01, 60),
             ws_heartbeat_seconds=_float(e, "JOINTINSPECT_WS_HEARTBEAT_SECONDS", 20.0, 0.1, 3600),
             deadline_check_seconds=_float(e, "JOINTINSPECT_DEADLINE_CHECK_SECONDS", 30.0, 0.01, 3600),
+            listen=e.get("JOINTINSPECT_LISTEN", "true").lower() in ("1", "true", "yes", "on"),
+            safety_poll_seconds=_float(e, "JOINTINSPECT_SAFETY_POLL_SECONDS", 2.0, 0.05, 3600),
             run_projections=e.get("JOINTINSPECT_RUN_PROJECTIONS", "true").lower() in ("1", "true", "yes", "on"),
             log_level=e.get("JOINTINSPECT_LOG_LEVEL", "info"),
         )
@@ -61,6 +65,16 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def subscribes(self) -> bool:
+        """Whether the store is subscribed to (PostgreSQL LISTEN/NOTIFY) rather than polled."""
+        return self.listen and self.database_url.startswith("postgresql")
+
+    @property
+    def poll_seconds(self) -> float:
+        """How often the projection runner and the /ws tailer look at the log unprompted."""
+        return self.safety_poll_seconds if self.subscribes else self.projection_poll_seconds
 
 
 def _parse_instant(value: str) -> datetime:

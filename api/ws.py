@@ -54,7 +54,11 @@ class Client:
 
 
 class Hub:
-    """Tails the notification log and hands each message to the clients it concerns."""
+    """Tails the notification log and hands each message to the clients it concerns.
+
+    It reads the log when woken (`wake()`: on PostgreSQL by the LISTEN/NOTIFY listener, from any process's
+    commit) and otherwise every `poll_seconds` (SQLite: the only way; PostgreSQL: a safety net).
+    """
 
     def __init__(self, services: Services, poll_seconds: float, heartbeat_seconds: float,
                  queue_limit: int = QUEUE_LIMIT) -> None:
@@ -66,12 +70,28 @@ class Hub:
         self.head = 0
         self._audiences: dict[str, frozenset[str]] = {}
         self._task: asyncio.Task | None = None
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         self.head = await asyncio.to_thread(lambda: self.services.app.recorder.max_notification_id() or 0)
         self._task = asyncio.create_task(self._tail(), name="ws-tail")
+        if self.services.listener is not None:
+            self.services.listener.subscribe(self.wake)
+
+    def wake(self) -> None:
+        """Read the log now rather than at the next poll; safe to call from any thread."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(self._wake.set)
+            except RuntimeError:  # the loop closed meanwhile: nobody is left to wake
+                pass
 
     async def stop(self) -> None:
+        if self.services.listener is not None:
+            self.services.listener.unsubscribe(self.wake)
         if self._task is not None:
             self._task.cancel()
             try:
@@ -81,6 +101,7 @@ class Hub:
 
     async def _tail(self) -> None:
         while True:
+            self._wake.clear()  # before reading: a wake-up arriving during the read is not lost
             try:
                 messages = await asyncio.to_thread(self.read, self.head, REPLAY_BATCH)
             except Exception:  # the database blinked; the position stays, so nothing is skipped
@@ -90,7 +111,10 @@ class Hub:
             for message in messages:
                 self.publish(message)
             if len(messages) < REPLAY_BATCH:
-                await asyncio.sleep(self.poll_seconds)
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                except asyncio.TimeoutError:
+                    pass
 
     def publish(self, message: Message) -> None:
         """Queue a message for every client it concerns; a client whose queue is full is dropped."""

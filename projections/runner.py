@@ -29,7 +29,11 @@ class ConcurrentProjectionError(RuntimeError):
 
 
 class ProjectionRunner:
-    """Polls the notification log (SQLite cannot be subscribed to) and applies each projection once.
+    """Follows the notification log and applies each projection once.
+
+    It looks at the log when woken (`wake()`: after a local command, or on PostgreSQL by the LISTEN/NOTIFY
+    listener of `projections.subscription`) and otherwise every `poll_seconds` (SQLite cannot be subscribed to,
+    so there the poll is what drives it; on PostgreSQL the poll is a slow safety net).
 
     Exactly once: the tracking row is advanced with a compare-and-set in the same transaction as the rows,
     so a second instance racing on the same database rolls back instead of applying twice. On PostgreSQL an
