@@ -1,108 +1,142 @@
 """The tasks read model: one row per task, one per (task, department), and the task's timeline."""
 from __future__ import annotations
 
+import functools
 import json
 from datetime import date, datetime
 from typing import Any, Callable
 
-from sqlalchemy import and_, insert, select, update
+from eventsourcing.utils import get_topic
 from sqlalchemy.engine import Connection
 
 from domain.joint_task import JointTask
 from domain.joint_task_rules import late_reason_after_response, task_status
+from projections.bulk import RowSet, insert_rows
 from projections.tables import task_departments, task_summary, task_timeline
 
-Handler = Callable[[Connection, Any], None]
+
+class _Batch:
+    """The rows a batch of events touches, loaded once and written back once."""
+
+    def __init__(self) -> None:
+        self.summaries = RowSet(task_summary)
+        self.departments = RowSet(task_departments)
+        self.timeline: list[dict] = []
+
+    def load(self, conn: Connection, task_ids: set[str]) -> None:
+        self.summaries.load(conn, task_ids)
+        self.departments.load(conn, task_ids)
+
+    def flush(self, conn: Connection) -> None:
+        self.summaries.flush(conn)
+        self.departments.flush(conn)
+        insert_rows(conn, task_timeline, self.timeline)
+
+
+Handler = Callable[[_Batch, Any], None]
 
 
 class TasksProjection:
-    """Feeds task_summary, task_departments and task_timeline from JointTask events."""
+    """Feeds task_summary, task_departments and task_timeline from JointTask events.
+
+    A batch costs a handful of statements whatever its size: the touched tasks' rows are read in two queries,
+    the events are applied to them in memory (one handler per event type, the only implementation), and the
+    rows go back in two upserts plus one insert of timeline rows.
+    """
 
     name = "tasks"
     tables = (task_summary, task_departments, task_timeline)
 
+    @functools.cached_property
+    def topics(self) -> tuple[str, ...]:
+        """The events it has a handler for: the runner need not read (or decode) any other."""
+        return tuple(sorted(get_topic(getattr(JointTask, name[4:])) for name in dir(self) if name.startswith("_on_")))
+
     def apply(self, conn: Connection, event: Any, position: int) -> None:
-        if not isinstance(event, JointTask.Event):
+        self.apply_batch(conn, [(event, position)])
+
+    def apply_batch(self, conn: Connection, items: list[tuple[Any, int]]) -> None:
+        handled = [(e, p, h) for e, p in items if isinstance(e, JointTask.Event)
+                   and (h := getattr(self, "_on_" + type(e).__name__, None)) is not None]
+        if not handled:
             return
-        handler: Handler | None = getattr(self, "_on_" + type(event).__name__, None)
-        if handler is None:
-            return
-        task_id = str(event.originator_id)
-        handler(conn, event)
-        _record_timeline(conn, event, position)
-        _refresh_status(conn, task_id, _when(event), position)
+        batch = _Batch()
+        batch.load(conn, {str(e.originator_id) for e, _, h in handled})
+        for event, position, handler in handled:
+            handler(batch, event)
+            batch.timeline.append(_timeline_row(event, position))
+            _refresh_status(batch, str(event.originator_id), _when(event), position)
+        batch.flush(conn)
 
     # ---- one handler per event type --------------------------------------------------------------
-    def _on_Initiated(self, conn: Connection, e: Any) -> None:
+    def _on_Initiated(self, b: _Batch, e: Any) -> None:
         task_id = str(e.originator_id)
-        conn.execute(insert(task_summary).values(
-            task_id=task_id, title=e.title, lead_department=e.lead_department, initiator_role=e.initiator_role,
-            planned=e.planned, status="awaiting_responses", items=json.dumps(e.items, ensure_ascii=False),
-            window_start=e.window_start, window_end=e.window_end, pushed_at=e.pushed_at,
-            response_deadline=e.response_deadline, deadline_provisional=e.deadline_provisional,
-            updated_at=e.pushed_at, position=0))
-        rows = [_department_row(task_id, e.lead_department, "lead", "lead", e.response_deadline)]
-        rows += [_department_row(task_id, code, "responder", "pending", e.response_deadline)
-                 for code in e.responding_departments]
-        conn.execute(insert(task_departments), rows)
+        b.summaries.put({
+            "task_id": task_id, "title": e.title, "lead_department": e.lead_department,
+            "initiator_role": e.initiator_role, "planned": e.planned, "status": "awaiting_responses",
+            "items": json.dumps(e.items, ensure_ascii=False), "window_start": e.window_start,
+            "window_end": e.window_end, "pushed_at": e.pushed_at, "response_deadline": e.response_deadline,
+            "deadline_provisional": e.deadline_provisional, "proposed_day": None, "agreed_day": None,
+            "merged_into": None, "cancel_reason": None, "updated_at": e.pushed_at, "position": 0})
+        b.departments.put(_department_row(task_id, e.lead_department, "lead", "lead", e.response_deadline))
+        for code in e.responding_departments:
+            b.departments.put(_department_row(task_id, code, "responder", "pending", e.response_deadline))
 
-    def _on_Responded(self, conn: Connection, e: Any) -> None:
-        previous = conn.execute(select(task_departments.c.late_reason).where(and_(
-            task_departments.c.task_id == str(e.originator_id), task_departments.c.department == e.department,
-        ))).scalar_one()
-        late_reason = late_reason_after_response(previous, e.reason, e.late)  # the aggregate's own rule
-        _update_department(conn, e, response_status="accepted" if e.decision == "accept" else "declined",
-                           item_ids=json.dumps(e.item_ids, ensure_ascii=False), reason=e.reason,
-                           responded_at=e.at, late=e.late, late_reason=late_reason)
+    def _on_Responded(self, b: _Batch, e: Any) -> None:
+        row = b.departments.get(str(e.originator_id), e.department)
+        if row is None:
+            raise LookupError(f"task {e.originator_id} has no department {e.department}")
+        late_reason = late_reason_after_response(row["late_reason"], e.reason, e.late)  # the aggregate's own rule
+        b.departments.change(row, response_status="accepted" if e.decision == "accept" else "declined",
+                             item_ids=json.dumps(e.item_ids, ensure_ascii=False), reason=e.reason,
+                             responded_at=e.at, late=e.late, late_reason=late_reason)
 
-    def _on_ResponseOverdue(self, conn: Connection, e: Any) -> None:
-        _update_department(conn, e, overdue_marked=True)
+    def _on_ResponseOverdue(self, b: _Batch, e: Any) -> None:
+        _update_department(b, e, overdue_marked=True)
 
-    def _on_LateReasonGiven(self, conn: Connection, e: Any) -> None:
-        _update_department(conn, e, late_reason=e.reason)
+    def _on_LateReasonGiven(self, b: _Batch, e: Any) -> None:
+        _update_department(b, e, late_reason=e.reason)
 
-    def _on_InspectionDayProposed(self, conn: Connection, e: Any) -> None:
+    def _on_InspectionDayProposed(self, b: _Batch, e: Any) -> None:
         task_id = str(e.originator_id)
-        conn.execute(update(task_summary).where(task_summary.c.task_id == task_id).values(proposed_day=e.day))
-        conn.execute(update(task_departments).where(task_departments.c.task_id == task_id).values(
-            day_agreed=task_departments.c.department == e.department))
+        _update_summary(b, e, proposed_day=e.day)
+        for row in b.departments.group(task_id):
+            b.departments.change(row, day_agreed=row["department"] == e.department)
 
-    def _on_InspectionDayConfirmed(self, conn: Connection, e: Any) -> None:
-        _update_department(conn, e, day_agreed=True)
+    def _on_InspectionDayConfirmed(self, b: _Batch, e: Any) -> None:
+        _update_department(b, e, day_agreed=True)
 
-    def _on_InspectionDayAgreed(self, conn: Connection, e: Any) -> None:
-        _update_summary(conn, e, agreed_day=e.day)
+    def _on_InspectionDayAgreed(self, b: _Batch, e: Any) -> None:
+        _update_summary(b, e, agreed_day=e.day)
 
-    def _on_Inspected(self, conn: Connection, e: Any) -> None:
-        _update_department(conn, e, inspected_on=e.completed_on, publish_deadline=e.publish_deadline)
+    def _on_Inspected(self, b: _Batch, e: Any) -> None:
+        _update_department(b, e, inspected_on=e.completed_on, publish_deadline=e.publish_deadline)
 
-    def _on_Published(self, conn: Connection, e: Any) -> None:
-        _update_department(conn, e, published_at=e.at)
+    def _on_Published(self, b: _Batch, e: Any) -> None:
+        _update_department(b, e, published_at=e.at)
 
-    def _on_Cancelled(self, conn: Connection, e: Any) -> None:
-        _update_summary(conn, e, cancel_reason=e.reason)
+    def _on_Cancelled(self, b: _Batch, e: Any) -> None:
+        _update_summary(b, e, cancel_reason=e.reason)
 
-    def _on_DeadlineRecomputed(self, conn: Connection, e: Any) -> None:
-        _update_summary(conn, e, response_deadline=e.response_deadline, deadline_provisional=e.provisional)
-        conn.execute(update(task_departments).where(task_departments.c.task_id == str(e.originator_id))
-                     .values(response_deadline=e.response_deadline))
+    def _on_DeadlineRecomputed(self, b: _Batch, e: Any) -> None:
+        _update_summary(b, e, response_deadline=e.response_deadline, deadline_provisional=e.provisional)
+        for row in b.departments.group(str(e.originator_id)):
+            b.departments.change(row, response_deadline=e.response_deadline)
 
-    def _on_Merged(self, conn: Connection, e: Any) -> None:
-        _update_summary(conn, e, merged_into=str(e.into_task_id))
+    def _on_Merged(self, b: _Batch, e: Any) -> None:
+        _update_summary(b, e, merged_into=str(e.into_task_id))
 
-    def _on_MergeAbsorbed(self, conn: Connection, e: Any) -> None:
+    def _on_MergeAbsorbed(self, b: _Batch, e: Any) -> None:
         task_id = str(e.originator_id)
-        # c["items"], not c.items: the latter is ColumnCollection.items(), which select() refuses.
-        summary = conn.execute(select(task_summary.c["items"], task_summary.c.response_deadline)
-                               .where(task_summary.c.task_id == task_id)).one()
-        items = json.loads(summary._mapping["items"]) + list(e.items)
-        _update_summary(conn, e, items=json.dumps(items, ensure_ascii=False))
+        summary = _summary(b, task_id)
+        items = json.loads(summary["items"]) + list(e.items)
+        b.summaries.change(summary, items=json.dumps(items, ensure_ascii=False))
         for code, response in e.responses.items():
-            row = _department_row(task_id, code, "responder", response["status"], summary.response_deadline)
+            row = _department_row(task_id, code, "responder", response["status"], summary["response_deadline"])
             row.update(item_ids=json.dumps(response["item_ids"], ensure_ascii=False), reason=response["reason"],
                        responded_at=response["responded_at"], late=response["late"],
                        late_reason=response["late_reason"])
-            conn.execute(insert(task_departments).values(**row))
+            b.departments.put(row)
 
 
 def _when(e: Any) -> datetime:
@@ -117,33 +151,38 @@ def _department_row(task_id: str, code: str, role: str, status: str, deadline: d
             "day_agreed": False, "inspected_on": None, "publish_deadline": None, "published_at": None}
 
 
-def _update_department(conn: Connection, e: Any, **values: Any) -> None:
-    conn.execute(update(task_departments).where(and_(
-        task_departments.c.task_id == str(e.originator_id), task_departments.c.department == e.department,
-    )).values(**values))
+def _summary(b: _Batch, task_id: str) -> dict:
+    row = b.summaries.get(task_id)
+    if row is None:
+        raise LookupError(f"task {task_id} has no summary row: its Initiated event was not applied")
+    return row
 
 
-def _update_summary(conn: Connection, e: Any, **values: Any) -> None:
-    conn.execute(update(task_summary).where(task_summary.c.task_id == str(e.originator_id)).values(**values))
+def _update_department(b: _Batch, e: Any, **values: Any) -> None:
+    row = b.departments.get(str(e.originator_id), e.department)
+    if row is not None:  # like an UPDATE that matches no row
+        b.departments.change(row, **values)
 
 
-def _refresh_status(conn: Connection, task_id: str, at: datetime, position: int) -> None:
+def _update_summary(b: _Batch, e: Any, **values: Any) -> None:
+    b.summaries.change(_summary(b, str(e.originator_id)), **values)
+
+
+def _refresh_status(b: _Batch, task_id: str, at: datetime, position: int) -> None:
     """Recompute the stage with the same rule the aggregate uses (domain.joint_task_rules.task_status)."""
-    summary = conn.execute(select(task_summary).where(task_summary.c.task_id == task_id)).one()
-    rows = conn.execute(select(task_departments).where(task_departments.c.task_id == task_id)).all()
-    participants = {r.department for r in rows if r.response_status in ("lead", "accepted")}
+    summary = _summary(b, task_id)
+    rows = b.departments.group(task_id)
     status = task_status(
-        merged=summary.merged_into is not None,
-        cancelled=summary.cancel_reason is not None,
-        participants=participants,
-        inspected={r.department for r in rows if r.inspected_on is not None},
-        published={r.department for r in rows if r.published_at is not None},
-        agreed=summary.agreed_day is not None,
-        proposed=summary.proposed_day is not None,
-        pending=any(r.response_status == "pending" for r in rows),
+        merged=summary["merged_into"] is not None,
+        cancelled=summary["cancel_reason"] is not None,
+        participants={r["department"] for r in rows if r["response_status"] in ("lead", "accepted")},
+        inspected={r["department"] for r in rows if r["inspected_on"] is not None},
+        published={r["department"] for r in rows if r["published_at"] is not None},
+        agreed=summary["agreed_day"] is not None,
+        proposed=summary["proposed_day"] is not None,
+        pending=any(r["response_status"] == "pending" for r in rows),
     )
-    conn.execute(update(task_summary).where(task_summary.c.task_id == task_id)
-                 .values(status=status, updated_at=at, position=position))
+    b.summaries.change(summary, status=status, updated_at=at, position=position)
 
 
 _TIMELINE_FIELDS = ("deadline", "decision", "item_ids", "reason", "late", "day", "completed_on", "publish_deadline",
@@ -151,7 +190,7 @@ _TIMELINE_FIELDS = ("deadline", "decision", "item_ids", "reason", "late", "day",
                     "responding_departments", "items", "departments")
 
 
-def _record_timeline(conn: Connection, e: Any, position: int) -> None:
+def _timeline_row(e: Any, position: int) -> dict:
     data = {}
     for field in _TIMELINE_FIELDS:
         if hasattr(e, field):
@@ -159,7 +198,7 @@ def _record_timeline(conn: Connection, e: Any, position: int) -> None:
             data[field] = str(value) if isinstance(value, (date, datetime)) or field.endswith("task_id") else value
     if type(e).__name__ == "MergeAbsorbed":
         data["departments"] = sorted(e.responses)
-    conn.execute(insert(task_timeline).values(
-        position=position, task_id=str(e.originator_id), at=_when(e), event_type=type(e).__name__,
-        actor_user=e.actor["user"], actor_department=getattr(e, "department", None) or e.actor["department"],
-        data=json.dumps(data, ensure_ascii=False)))
+    return {"position": position, "task_id": str(e.originator_id), "at": _when(e), "event_type": type(e).__name__,
+            "actor_user": e.actor["user"],
+            "actor_department": getattr(e, "department", None) or e.actor["department"],
+            "data": json.dumps(data, ensure_ascii=False)}

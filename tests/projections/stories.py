@@ -1,0 +1,62 @@
+"""Event histories for projection tests, recorded through the application (no HTTP)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from uuid import UUID, uuid4
+
+from domain import draw as algorithm
+from domain.application import SYSTEM, Actor
+from domain.clock import SHANGHAI
+
+SCJG, WLJ, GXJ, WJW = Actor("scjg", "scjg"), Actor("wlj", "wlj"), Actor("gxj", "gxj"), Actor("wjw", "wjw")
+OFFICE = Actor("office", "office", is_office=True)
+FOOD, FIRE = "食品经营检查", "消防安全检查"
+WITNESSES = [{"name": "张律师", "role": "legal_adviser"}]
+
+
+def initiate(services, lead: Actor = SCJG, responders: tuple[str, ...] = ("wlj", "gxj"), items=(FOOD, FIRE),
+             window=(date(2026, 3, 9), date(2026, 4, 30)), title: str = "联合检查") -> UUID:  # type: ignore[no-untyped-def]
+    return services.app.initiate_task(lead, title=title, planned=True, items=list(items),
+                                      responding_departments=list(responders), window_start=window[0],
+                                      window_end=window[1], note="").aggregate_id
+
+
+def draw(services, task_id: UUID, codes: list[str], lead: Actor = SCJG, redraw_of: str | None = None) -> str:  # type: ignore[no-untyped-def]
+    """Commit and execute a draw whose result is `codes` (the algorithm is not what these tests look at)."""
+    seed, draw_id = algorithm.new_seed(), str(uuid4())
+    services.app.commit_draw(task_id, lead, draw_id=draw_id, commitment=algorithm.commitment(seed),
+                             criteria={"count": len(codes)}, witnesses=WITNESSES, redraw_of=redraw_of,
+                             reason="抽取对象已注销" if redraw_of else "", approver="局长" if redraw_of else "")
+    services.app.record_draw(task_id, lead, draw_id=draw_id, seed=seed, algorithm=algorithm.ALGORITHM,
+                             version=algorithm.VERSION, pool_fingerprint="0" * 64, pool_size=len(codes),
+                             counts={}, excused=[], drawn=list(codes), replaced=[], flags={})
+    return draw_id
+
+
+def agree_day(services, task_id: UUID, day: date, parties: tuple[Actor, ...] = (SCJG, WLJ)) -> None:  # type: ignore[no-untyped-def]
+    services.app.propose_day(task_id, parties[0], day)
+    for party in parties[1:]:
+        services.app.agree_day(task_id, party)
+
+
+def every_kind_of_event(services, clock) -> dict[str, UUID]:  # type: ignore[no-untyped-def]
+    """Tasks that between them record every event the tasks projection reads (and some it does not)."""
+    full = initiate(services, responders=("wlj", "gxj", "wjw"))
+    services.app.respond(full, WLJ, "accept", [FOOD], "")
+    services.app.respond(full, GXJ, "decline", [], "本季度无相关检查任务")
+    cancelled = initiate(services, responders=("wlj",))
+    survivor, absorbed = initiate(services, title="融合后"), initiate(services, title="被融合", items=("文化市场经营检查",))
+    services.app.respond(absorbed, WLJ, "accept", ["文化市场经营检查"], "")
+    clock.advance(timedelta(days=3))  # past the response deadline (Wed 2026-03-04)
+    services.app.mark_overdue(full, "wjw", SYSTEM)
+    services.app.give_late_reason(full, WJW, "人员外出培训")
+    services.app.respond(full, WJW, "accept", [FIRE], "")
+    services.app.cancel(cancelled, SCJG, "与上级专项行动重复")
+    services.app.merge(absorbed, survivor, SCJG)
+    draw(services, full, ["91110000000000001X", "91110000000000002X"])
+    agree_day(services, full, date(2026, 3, 10), (SCJG, WLJ, WJW))
+    clock.set(datetime(2026, 3, 11, 10, tzinfo=SHANGHAI))
+    services.app.record_inspection(full, SCJG, date(2026, 3, 10), "现场检查完成")
+    services.app.record_inspection(full, WLJ, date(2026, 3, 10), "")
+    services.app.publish(full, SCJG, "")
+    return {"full": full, "cancelled": cancelled, "survivor": survivor, "absorbed": absorbed}

@@ -1,0 +1,69 @@
+"""Batched projection application: a batch costs a few statements and gives the rows one event at a time gives."""
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import event, select
+
+from projections.runner import apply_events
+from projections.tasks import TasksProjection
+from tests.projections.stories import SCJG, WITNESSES, every_kind_of_event
+
+
+def _checksum(engine, tables) -> str:  # type: ignore[no-untyped-def]
+    digest = hashlib.sha256()
+    with engine.connect() as conn:
+        for table in tables:
+            for row in conn.execute(select(table).order_by(*table.primary_key.columns)):
+                digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
+def _events(services) -> list:  # type: ignore[no-untyped-def]
+    notifications = services.app.recorder.select_notifications(0, 10_000, inclusive_of_start=False)
+    return [(services.app.mapper.to_domain_event(n), n.id) for n in notifications]
+
+
+def test_one_event_per_batch_and_one_batch_for_all_give_the_same_rows(services, clock):
+    every_kind_of_event(services, clock)
+    services.runner.batch_size = 1
+    services.runner.catch_up()
+    one_by_one = _checksum(services.engine, TasksProjection.tables)
+    services.runner.rebuild("tasks")  # the whole log in one batch
+    assert _checksum(services.engine, TasksProjection.tables) == one_by_one
+
+
+def test_a_batch_of_many_events_costs_a_handful_of_statements(services, clock):
+    every_kind_of_event(services, clock)
+    items = _events(services)
+    statements: list[str] = []
+    with services.app.transaction() as session:
+        conn = session.connection()
+        event.listen(conn, "before_execute", lambda *args: statements.append(str(args[1])[:30]))
+        apply_events(TasksProjection(), conn, items)
+    assert len(items) > 20 and len(statements) == 5, statements  # 2 reads, 2 upserts, 1 timeline insert
+
+
+def test_apply_with_one_event_still_works_for_callers_that_replay_one_at_a_time(services, clock):
+    every_kind_of_event(services, clock)
+    services.runner.catch_up()
+    live = _checksum(services.engine, TasksProjection.tables)
+    projection = TasksProjection()
+    with services.app.transaction() as session:
+        conn = session.connection()
+        for table in reversed(projection.tables):
+            conn.execute(table.delete())
+        for domain_event, position in _events(services):
+            projection.apply(conn, domain_event, position)
+    assert _checksum(services.engine, TasksProjection.tables) == live
+
+
+def test_a_projection_that_reads_some_topics_still_reaches_the_head_of_the_log(services, clock):
+    ids = every_kind_of_event(services, clock)
+    head = services.app.commit_draw(  # DrawCommitted: not a topic the tasks projection reads
+        ids["survivor"], SCJG, draw_id="d-last", commitment="0" * 64, criteria={"count": 1}, witnesses=WITNESSES,
+        redraw_of=None, reason="", approver="").position
+    assert head == services.app.recorder.max_notification_id() and "DrawCommitted" not in str(TasksProjection().topics)
+    services.runner.catch_up()
+    assert services.runner.position("tasks") == head
+    assert services.runner.wait_for(head, timeout=1.0)
