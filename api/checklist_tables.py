@@ -12,13 +12,16 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from sqlalchemy import (
-    JSON, Boolean, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, and_, func, or_, select,
+    JSON, Boolean, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, and_, func, insert, or_,
+    select,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Select
 
+from api.audit import diff, record_changes
 from api.tables import change_log, departments
-from domain.checklist_rules import ItemRef
+from domain.application import Actor
+from domain.checklist_rules import CheckItemFields, ItemRef
 from domain.clock import SHANGHAI
 from projections.sqltypes import UTCDateTime
 
@@ -183,6 +186,50 @@ def joint_items(conn: Connection, year: int, offset: int, limit: int) -> tuple[P
         grouped.setdefault(row.subject_type, set()).add(row.department_code)
     groups = [{"subject_type": s, "departments": sorted(d)} for s, d in sorted(grouped.items())]
     return page, groups
+
+
+def item_record(fields: CheckItemFields) -> dict:
+    """An item's fields as the change log records them (the ratio as exact text)."""
+    return {"code": fields.code, "name": fields.name, "subject_type": fields.subject_type, "content": fields.content,
+            "category": fields.category, "methods": list(fields.methods), "level": fields.level,
+            "legal_basis": fields.legal_basis, "ratio": str(fields.ratio), "frequency": fields.frequency,
+            "item_class": fields.item_class, "unannounced": fields.unannounced,
+            "exemption_override": fields.exemption_override, "partner_departments": list(fields.partner_departments)}
+
+
+def item_columns(fields: CheckItemFields) -> dict:
+    record = item_record(fields)
+    del record["ratio"]
+    return record | {"ratio_hundredths": to_hundredths(fields.ratio)}
+
+
+def add_item(conn: Connection, fields: CheckItemFields, department: str, actor: Actor, now: datetime,
+             item_id: str) -> None:
+    """Insert an active item of `department` and log its creation (the caller has checked the store rules)."""
+    conn.execute(insert(check_items).values(
+        id=item_id, department_code=department, **item_columns(fields), status="active", version=1,
+        created_at=now, created_by=actor.user, updated_at=now, updated_by=actor.user))
+    record_changes(conn, [{"entity": "check_item", "entity_key": item_id, "action": "created",
+                           "changes": diff(None, item_record(fields), ITEM_FIELDS)}], actor, now)
+
+
+def item_labels(conn: Connection, item_ids: Iterable[str]) -> list[dict]:
+    """A task's items as people read them: id, department, code and name, in the order given.
+
+    Items are never deleted (R-ITEM-3), so every id a task records resolves; an entry that is not an item id
+    (a task initiated before the checklist existed) is shown as its own name.
+    """
+    ids = list(dict.fromkeys(item_ids))
+    rows = {r.id: r for r in conn.execute(select(
+        check_items.c.id, check_items.c.department_code, check_items.c.code, check_items.c.name,
+        check_items.c.status).where(check_items.c.id.in_(ids)))} if ids else {}
+    return [{"id": i, "department_code": rows[i].department_code, "code": rows[i].code, "name": rows[i].name,
+             "status": rows[i].status} if i in rows else
+            {"id": i, "department_code": None, "code": None, "name": i, "status": None} for i in ids]
+
+
+def item_names(conn: Connection, item_ids: Iterable[str]) -> dict[str, str]:
+    return {label["id"]: label["name"] for label in item_labels(conn, item_ids)}
 
 
 def item_refs(conn: Connection, item_ids: Iterable[str]) -> dict[str, ItemRef]:

@@ -6,9 +6,11 @@ from typing import Callable
 DECISIONS = {"accept": "参加", "decline": "不参加"}
 
 
-def describe(row: dict, names: dict[str, str]) -> str:
-    """One sentence for one recorded event, naming departments by their Chinese names."""
+def describe(row: dict, names: dict[str, str], item_names: dict[str, str] | None = None) -> str:
+    """One sentence for one recorded event, naming departments and check items by their Chinese names."""
     data = row["data"]
+    if item_names and data.get("item_ids"):
+        data = data | {"item_ids": [item_names.get(i, i) for i in data["item_ids"]]}
     who = names.get(row["actor_department"], row["actor_department"])
     sentence = _SENTENCES.get(row["event_type"])
     return sentence(who, data, names) if sentence else f"{who}：{row['event_type']}"

@@ -180,7 +180,7 @@ def projection_worker(database_url: str, enabled: bool) -> Iterator[None]:
 def prepare_accounts(database_url: str) -> None:
     """Tables and the demo accounts (office, admin, eight departments), before the server starts."""
     from api.accounts import hash_password
-    from api.demo import DEMO_PASSWORD, load_accounts
+    from api.demo import DEMO_PASSWORD, load_accounts, load_checklist
     from api.services import build_services
     from api.settings import Settings
 
@@ -189,6 +189,7 @@ def prepare_accounts(database_url: str) -> None:
     try:
         with services.engine.begin() as conn:
             load_accounts(conn, hash_password(DEMO_PASSWORD))
+            load_checklist(conn)
     finally:
         services.close()
 

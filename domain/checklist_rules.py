@@ -302,7 +302,8 @@ def check_task_items(entries: Iterable[str], by_id: Mapping[str, ItemRef], by_na
         else:
             (ambiguous if candidates else unknown).append(entry)
     if unknown:
-        raise ItemsNotOnChecklist("以下事项不在抽查事项清单上（清单之外无事项）：" + "、".join(unknown) + "。",
+        raise ItemsNotOnChecklist("以下事项不在牵头部门或响应部门在用的联合抽查事项（C类）清单上（清单之外无事项）："
+                                  + "、".join(unknown) + "。请从抽查事项清单中选择，或填写事项编号。",
                                   field="items", unknown=unknown)
     if ambiguous:
         raise ItemsNotOnChecklist("以下事项名称对应多个事项，请改用事项编号：" + "、".join(ambiguous) + "。",
@@ -317,6 +318,20 @@ def check_task_items(entries: Iterable[str], by_id: Mapping[str, ItemRef], by_na
             raise ItemsNotOnChecklist(f"以下事项{messages[kind]}：" + "、".join(found) + "。",
                                       field="items", **{kind: found})
     return tuple(dict.fromkeys(ids))
+
+
+def resolve_task_item_names(entries: Iterable[str], task_items: Iterable[str],
+                            names: Mapping[str, str]) -> list[str]:
+    """Responses name a task's items by id; a name that is exactly one of the task's items stands for its id.
+
+    Anything else is passed on unchanged, for the task's own check (R-JOINT-3: items outside the task are refused).
+    """
+    task_items = list(task_items)
+    by_name: dict[str, list[str]] = {}
+    for item_id in task_items:
+        by_name.setdefault(names.get(item_id, item_id), []).append(item_id)
+    return [entry if entry in task_items or len(by_name.get(entry, ())) != 1 else by_name[entry][0]
+            for entry in entries]
 
 
 # ---- helpers --------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from api.accounts import hash_password
-from api.demo import DEMO_PASSWORD, load_accounts
+from api.demo import DEMO_PASSWORD, load_accounts, load_checklist
 from api.services import Services, build_services
 from api.settings import Settings
 from domain.clock import SHANGHAI, FakeClock
@@ -75,12 +75,13 @@ def password_hash() -> str:
 
 @pytest.fixture
 def services(database_url: str, clock: FakeClock, password_hash: str) -> Iterator[Services]:
-    """The application, its store and projections, with the demo accounts (no demo tasks)."""
+    """The application, its store and projections, with the demo accounts and checklist (no demo tasks)."""
     built = build_services(Settings(database_url=database_url, env="test", projection_poll_seconds=0.02,
                                     token_ttl_hours=24 * 30,  # tokens outlive clock jumps
                                     deadline_check_seconds=3600), clock)  # tests that want it set it
     with built.engine.begin() as conn:
         load_accounts(conn, password_hash)
+        load_checklist(conn)
     try:
         yield built
     finally:

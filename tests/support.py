@@ -16,7 +16,7 @@ import httpx
 import uvicorn
 
 from api.app import create_app
-from api.demo import DEMO_PASSWORD
+from api.demo import CHECKLIST, DEMO_PASSWORD
 from api.services import Services
 from domain.clock import SHANGHAI
 
@@ -74,7 +74,7 @@ class LiveServer:
                     self._tokens[username] = response.json()["access_token"]
                 headers["Authorization"] = f"Bearer {self._tokens[username]}"
             self._clients[name] = Client(httpx.Client(base_url=self.base_url + "/api/v1", headers=headers,
-                                                      timeout=30, verify=_tls_context()))
+                                                      timeout=30, verify=_tls_context()), name)
         return self._clients[name]
 
     def log_in_again(self) -> None:
@@ -88,17 +88,19 @@ class LiveServer:
 class Client:
     """httpx with the API prefix, plus helpers for the calls most tests make."""
 
-    def __init__(self, http: httpx.Client) -> None:
+    def __init__(self, http: httpx.Client, username: str = "") -> None:
         self.http = http
+        self.username = username
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.http, name)
 
     def initiate(self, **overrides: Any) -> httpx.Response:
+        """Initiate; by default the lead's and each responder's first demo joint item (R-ITEM-3)."""
         body = {"title": "餐饮单位食品安全联合检查", "responding_departments": ["wlj", "gxj"],
-                "window_start": "2026-03-09", "window_end": "2026-04-30",
-                "items": ["食品经营检查", "消防安全检查", "文化市场经营检查"], "planned": True, "note": ""}
+                "window_start": "2026-03-09", "window_end": "2026-04-30", "planned": True, "note": ""}
         body.update(overrides)
+        body.setdefault("items", default_items([self.username, *body["responding_departments"]]))
         return self.http.post("/joint-tasks", json=body)
 
     def respond(self, task_id: str, decision: str = "accept", item_ids: list[str] | None = None,
@@ -170,6 +172,21 @@ def wait_for_read_models(server: LiveServer) -> int:
 
 # The default task of Client.initiate: scjg leads, wlj and gxj respond by Wed 2026-03-04 (pushed Mon 2026-03-02).
 INSPECTION_DAY = "2026-03-10"  # a Tuesday inside the default window 2026-03-09 .. 2026-04-30
+
+
+def default_items(departments: list[str]) -> list[str]:
+    """Each department's first joint item in the demo checklist (scjg, wlj, gxj: 食品经营检查, 文化市场经营检查,
+    工业产品生产许可检查); the office has none."""
+    first: dict[str, str] = {}
+    for code, _, name, *_ in CHECKLIST:
+        first.setdefault(code, name)
+    return [first[c] for c in departments if c in first]
+
+
+def item_names(view: dict, ids: list[str] | None = None) -> list[str]:
+    """The names of a task's items, or of the given item ids, as the task's item_details tell them."""
+    names = {i["id"]: i["name"] for i in view["item_details"]}
+    return [names[i] for i in (view["items"] if ids is None else ids)]
 
 
 def pushed_task(server: LiveServer, lead: str = "scjg", **overrides: Any) -> str:

@@ -107,11 +107,10 @@ def create_item(body: CheckItemIn, request: Request, principal: CurrentPrincipal
         conn, now = session.connection(), services.clock.now()
         _check_item_store_rules(conn, principal, fields)
         item_id = str(uuid4())
-        _write(conn, insert(store.check_items).values(
-            id=item_id, department_code=principal.department_code, **_item_columns(fields), status="active",
-            version=1, created_at=now, created_by=principal.username, updated_at=now, updated_by=principal.username))
-        _log(conn, principal, now, "check_item", item_id, "created",
-             diff(None, _item_record(fields), store.ITEM_FIELDS))
+        try:
+            store.add_item(conn, fields, principal.department_code, principal.actor, now, item_id)
+        except IntegrityError as exc:  # a concurrent writer took the code: retried from a fresh read
+            raise RetryableConflict(exc) from exc
         return 201, _item_out(conn, item_id)
 
     return _run(services, principal, request, body, key, command)
@@ -128,9 +127,9 @@ def update_item(item_id: UUID, body: CheckItemUpdateIn, request: Request, princi
         row = _own_item(conn, principal, str(item_id), body.version)
         fields = _item_fields(body, principal)
         _check_item_store_rules(conn, principal, fields, other_than=row.id)
-        changes = diff(_row_record(row), _item_record(fields), store.ITEM_FIELDS)
+        changes = diff(_row_record(row), store.item_record(fields), store.ITEM_FIELDS)
         if changes:
-            _bump(conn, store.check_items, row, principal, now, **_item_columns(fields))
+            _bump(conn, store.check_items, row, principal, now, **store.item_columns(fields))
             _log(conn, principal, now, "check_item", row.id, "updated", changes)
         return 200, _item_out(conn, row.id)
 
@@ -411,22 +410,8 @@ def _check_item_store_rules(conn: Connection, principal: Principal, fields: rule
         raise ApiError(409, "duplicate_item_code", f"本部门已有编码为 {fields.code} 的事项（含已退出清单的），请换用新编码。")
 
 
-def _item_record(fields: rules.CheckItemFields) -> dict:
-    return {"code": fields.code, "name": fields.name, "subject_type": fields.subject_type, "content": fields.content,
-            "category": fields.category, "methods": list(fields.methods), "level": fields.level,
-            "legal_basis": fields.legal_basis, "ratio": str(fields.ratio), "frequency": fields.frequency,
-            "item_class": fields.item_class, "unannounced": fields.unannounced,
-            "exemption_override": fields.exemption_override, "partner_departments": list(fields.partner_departments)}
-
-
 def _row_record(row: Any) -> dict:
     return {f: store.ratio_text(row.ratio_hundredths) if f == "ratio" else getattr(row, f) for f in store.ITEM_FIELDS}
-
-
-def _item_columns(fields: rules.CheckItemFields) -> dict:
-    record = _item_record(fields)
-    del record["ratio"]
-    return record | {"ratio_hundredths": store.to_hundredths(fields.ratio)}
 
 
 def _plan_record(conn: Connection, body: PlanIn, principal: Principal, year: int) -> dict:

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from api import checklist_tables as checklist
 from api.accounts import Principal, department_codes
 from api.commands import fingerprint, iso, run_command
 from api.deps import CurrentPrincipal, IdempotencyKey, ReadAfter, ServicesDep
@@ -20,6 +21,7 @@ from api.schemas import (
 )
 from api.services import Services
 from api.timeline import describe
+from domain import checklist_rules
 from domain.application import CommandResult
 from domain.joint_task import JointTask
 from domain.working_days import end_of_day, local_date
@@ -36,13 +38,17 @@ def initiate(body: TaskIn, request: Request, principal: CurrentPrincipal, servic
              key: IdempotencyKey = None) -> JSONResponse:
     """Initiate a joint task and push it to the responding departments (R-JOINT-1, R-JOINT-2, R-JOINT-3)."""
     def command(session: Session) -> tuple[int, dict]:
-        known = department_codes(session.connection())
+        conn = session.connection()
+        known = department_codes(conn)
         unknown = [c for c in body.responding_departments if c not in known]
         if unknown:
             raise ApiError(422, "unknown_department", f"以下部门代码不存在：{'、'.join(unknown)}，请核对后重试。",
                            {"unknown": unknown})
+        parties = [principal.department_code, *body.responding_departments]
+        item_ids = checklist_rules.check_task_items(body.items, *checklist.task_item_lookup(conn, body.items, parties),
+                                                    parties)  # R-ITEM-3: 清单之外无事项
         result = services.app.initiate_task(
-            principal.actor, title=body.title, planned=body.planned, items=body.items,
+            principal.actor, title=body.title, planned=body.planned, items=list(item_ids),
             responding_departments=body.responding_departments, window_start=body.window_start,
             window_end=body.window_end, note=body.note)
         task: JointTask = result.aggregate
@@ -64,8 +70,11 @@ def list_tasks(principal: CurrentPrincipal, services: ServicesDep, _: ReadAfter,
     result = queries.list_tasks(services.engine, department=department, role=role, status=status, q=q, sort=sort,
                                 descending=order == "desc", offset=(page - 1) * page_size, limit=page_size,
                                 today=local_date(services.clock.now()))
+    with services.engine.connect() as conn:
+        labels = {i["id"]: i for i in checklist.item_labels(conn, [i for item in result.items for i in item["items"]])}
     for item in result.items:
         item["response_deadline"] = iso(end_of_day(item["response_deadline"]))
+        item["item_details"] = [labels[i] for i in item["items"]]
     return {"items": result.items, "total": result.total, "page": page, "page_size": page_size}
 
 
@@ -73,7 +82,9 @@ def list_tasks(principal: CurrentPrincipal, services: ServicesDep, _: ReadAfter,
 def get_task(task_id: UUID, principal: CurrentPrincipal, services: ServicesDep) -> dict:
     """The task as the caller may see it: items, deadline and every department's response status."""
     task = visible_task(services, principal, task_id)
-    return _task_view(task, principal, department_names(services), services.clock.now())
+    with services.engine.connect() as conn:
+        items = checklist.item_labels(conn, task.items)
+    return _task_view(task, principal, department_names(services), services.clock.now()) | {"item_details": items}
 
 
 @router.get("/{task_id}/timeline")
@@ -81,7 +92,10 @@ def task_timeline(task_id: UUID, principal: CurrentPrincipal, services: Services
     """Who did what, when: one readable line per recorded event."""
     visible_task(services, principal, task_id)
     names = department_names(services)
-    items = [row | {"summary": describe(row, names)} for row in queries.timeline(services.engine, str(task_id))]
+    rows = queries.timeline(services.engine, str(task_id))
+    with services.engine.connect() as conn:
+        item_names = checklist.item_names(conn, [i for row in rows for i in row["data"].get("item_ids", ())])
+    items = [row | {"summary": describe(row, names, item_names)} for row in rows]
     return {"items": items, "total": len(items)}
 
 
@@ -90,7 +104,12 @@ def respond(task_id: UUID, body: ResponseIn, request: Request, principal: Curren
             services: ServicesDep, key: IdempotencyKey = None) -> JSONResponse:
     """Accept (naming the items joined) or decline (with a reason), once, within two working days (R-JOINT-3)."""
     def command(session: Session) -> tuple[int, dict]:
-        result = services.app.respond(task_id, principal.actor, body.decision, body.item_ids, body.reason)
+        item_ids = body.item_ids
+        if not all(_is_uuid(entry) for entry in item_ids):  # items named by name: the task's own items only
+            task = services.app.get_task(task_id)
+            names = {i["id"]: i["name"] for i in checklist.item_labels(session.connection(), task.items)}
+            item_ids = checklist_rules.resolve_task_item_names(item_ids, task.items, names)
+        result = services.app.respond(task_id, principal.actor, body.decision, item_ids, body.reason)
         return 201, {"position": result.position,
                      "late": result.aggregate.responses[principal.department_code]["late"]}
 
@@ -196,3 +215,11 @@ def _task_view(task: JointTask, principal: Principal, names: dict[str, str], now
         "inspections": task.inspections, "publications": task.publications, "cancelled": task.cancelled,
         "merged_into": task.merged_into, "merged_from": task.merged_from,
     }
+
+
+def _is_uuid(entry: str) -> bool:
+    try:
+        UUID(entry)
+    except ValueError:
+        return False
+    return True

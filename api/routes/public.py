@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from api import checklist_tables as checklist
 from api.commands import iso
 from api.deps import ServicesDep
 from api.routes.departments import department_names
@@ -20,9 +21,11 @@ def results(services: ServicesDep, q: Annotated[str | None, Query(max_length=100
     """Joint inspections whose results have been published: what was checked, when, by which departments."""
     names = department_names(services)
     page_result = published_results(services.engine, q=q, offset=(page - 1) * page_size, limit=page_size)
+    with services.engine.connect() as conn:
+        item_names = checklist.item_names(conn, [i for r in page_result.items for i in r["items"]])
     items = [{
         "task_id": r["task_id"], "title": r["title"], "lead_department": names.get(r["lead_department"]),
-        "items": r["items"], "inspection_day": r["agreed_day"],
+        "items": [item_names[i] for i in r["items"]], "inspection_day": r["agreed_day"],
         "publications": [{"department": names.get(p["department"]), "inspected_on": p["inspected_on"],
                           "published_at": iso(p["published_at"])} for p in r["publications"]],
     } for r in page_result.items]

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Iterator
 
+import pytest
 from sqlalchemy import func, select
 
 from api.checklist_tables import check_items, plans, task_item_lookup
@@ -25,6 +26,13 @@ PUBLIC_FIELDS = {"id", "department_code", "department_name", "code", "name", "su
                  "methods", "level", "legal_basis", "ratio", "frequency", "item_class", "partner_departments",
                  "status", "retired_at", "updated_at"}
 PRIVATE_FIELDS = {"created_by", "updated_by", "version", "unannounced", "exemption_override", "retirement_reason"}
+
+
+@pytest.fixture(autouse=True)
+def empty_checklist(services) -> None:  # type: ignore[no-untyped-def]
+    """These tests build the checklist from nothing: remove the demo items every other test starts with."""
+    with services.engine.begin() as conn:
+        conn.execute(check_items.delete())
 
 
 def add_item(server: LiveServer, department: str = "scjg", **overrides: Any) -> dict:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.support import assert_error
+from tests.support import assert_error, item_names
 
 
 def test_login_returns_bearer_token_department_and_roles(server):
@@ -70,7 +70,7 @@ def test_get_task_requires_login_and_a_part_in_the_task(server):
     assert_error(server.client().get(f"/joint-tasks/{task_id}"), 401)
     assert_error(server.client("zjj").get(f"/joint-tasks/{task_id}"), 403, "not_a_party")
     body = server.client("wlj").get(f"/joint-tasks/{task_id}").json()
-    assert body["items"] == ["食品经营检查", "消防安全检查", "文化市场经营检查"]
+    assert item_names(body) == ["食品经营检查", "文化市场经营检查", "工业产品生产许可检查"]
     assert body["response_deadline"] == "2026-03-04T23:59:59+08:00"
     assert {r["department_code"]: r["status"] for r in body["responses"]} == {"wlj": "pending", "gxj": "pending"}
 

@@ -140,7 +140,7 @@ def test_the_same_key_for_another_task_or_endpoint_is_422(server):
 def test_keys_belong_to_one_user(server):
     scjg_task = created(server.client("scjg").post("/joint-tasks", json=_initiate(server).body,
                                                    headers=idempotency("shared-key")))
-    wlj_body = _initiate(server).body | {"responding_departments": ["gxj"]}
+    wlj_body = _initiate(server).body | {"responding_departments": ["gxj"], "items": ["文化市场经营检查"]}
     wlj_task = created(server.client("wlj").post("/joint-tasks", json=wlj_body, headers=idempotency("shared-key")))
     assert wlj_task["id"] != scjg_task["id"]
     assert office_view(server, wlj_task["id"])["lead_department"]["code"] == "wlj"

@@ -27,7 +27,7 @@ def _event_types(server, task_id: str) -> list[str]:
 def test_the_day_is_agreed_only_once_every_joining_department_agreed(server):  # R-JOINT-5
     task_id = pushed_task(server)
     created(server.client("wlj").respond(task_id))
-    created(server.client("gxj").respond(task_id, "accept", ["消防安全检查"]))
+    created(server.client("gxj").respond(task_id, "accept", ["工业产品生产许可检查"]))
     created(_propose(server, "scjg", task_id))
     created(_agree(server, "wlj", task_id))
     task = office_view(server, task_id)
@@ -51,7 +51,7 @@ def test_a_responder_may_propose_and_a_declined_department_is_not_waited_for(ser
 def test_a_new_proposal_replaces_the_old_one_and_its_agreements(server):  # R-JOINT-5
     task_id = pushed_task(server)
     created(server.client("wlj").respond(task_id))
-    created(server.client("gxj").respond(task_id, "accept", ["消防安全检查"]))
+    created(server.client("gxj").respond(task_id, "accept", ["工业产品生产许可检查"]))
     created(_propose(server, "scjg", task_id))
     created(_agree(server, "wlj", task_id))
     created(_propose(server, "gxj", task_id, "2026-03-13"))
@@ -86,7 +86,7 @@ def test_no_proposal_while_responses_are_pending_until_the_deadline_passes(serve
 def test_agreeing_needs_a_proposal_counts_once_and_ends_when_the_day_is_agreed(server):  # R-JOINT-5
     task_id = pushed_task(server)
     created(server.client("wlj").respond(task_id))
-    created(server.client("gxj").respond(task_id, "accept", ["消防安全检查"]))
+    created(server.client("gxj").respond(task_id, "accept", ["工业产品生产许可检查"]))
     with nothing_recorded(server, task_id):
         assert_error(_agree(server, "wlj", task_id), 409, "wrong_state")
     created(_propose(server, "scjg", task_id))

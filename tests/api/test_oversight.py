@@ -33,7 +33,7 @@ def test_a_late_answer_is_late_and_with_a_reason_late_with_reason(server, clock)
     task_id = pushed_task(server)
     clock.advance(timedelta(days=3))
     created(server.client("wlj").respond(task_id))
-    created(server.client("gxj").respond(task_id, "accept", ["消防安全检查"], reason="人员外出执法，逾期答复"))
+    created(server.client("gxj").respond(task_id, "accept", ["工业产品生产许可检查"], reason="人员外出执法，逾期答复"))
     page = _late(server)
     assert _states(page) == {(task_id, "wlj"): "late", (task_id, "gxj"): "late_with_reason"}
     gxj = next(r for r in page["items"] if r["department_code"] == "gxj")

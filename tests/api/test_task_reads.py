@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.support import (
-    INSPECTION_DAY, assert_error, created, head, pushed_task, responded_task, wait_for_read_models,
+    INSPECTION_DAY, assert_error, created, head, item_names, pushed_task, responded_task, wait_for_read_models,
 )
 
 
@@ -13,7 +13,7 @@ def test_a_responder_sees_every_status_but_only_its_own_details(server):  # R-JO
     task_id = responded_task(server)
     view = created(server.client("wlj").get(f"/joint-tasks/{task_id}"), 200)
     responses = {r["department_code"]: r for r in view["responses"]}
-    assert responses["wlj"]["item_ids"] == ["食品经营检查"] and responses["gxj"]["status"] == "declined"
+    assert item_names(view, responses["wlj"]["item_ids"]) == ["食品经营检查"] and responses["gxj"]["status"] == "declined"
     assert responses["gxj"]["department_name"] == "工业和信息化局"
     assert "reason" not in responses["gxj"] and "item_ids" not in responses["gxj"]
     lead_view = created(server.client("scjg").get(f"/joint-tasks/{task_id}"), 200)
@@ -145,7 +145,7 @@ def test_list_items_carry_deadline_and_departments(server):
     item = created(server.client("wlj").get("/joint-tasks", params={"min_position": head(server)}), 200)["items"][0]
     assert item["task_id"] == task_id and item["status"] == "responded"
     assert item["response_deadline"] == "2026-03-04T23:59:59+08:00"
-    assert item["items"] == ["食品经营检查", "消防安全检查", "文化市场经营检查"]
+    assert item_names(item) == ["食品经营检查", "文化市场经营检查", "工业产品生产许可检查"]
     assert [(d["department"], d["role"], d["response_status"]) for d in item["departments"]] == [
         ("scjg", "lead", "lead"), ("gxj", "responder", "declined"), ("wlj", "responder", "accepted")]
 

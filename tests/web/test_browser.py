@@ -13,7 +13,8 @@ except ImportError:  # the `browser` fixture skips these tests with the reason (
     expect = None
 
 TITLE = "城区餐饮单位食品安全联合检查"
-ITEMS = ["食品经营检查", "消防安全检查", "文化市场经营检查"]
+ITEMS = ["食品经营检查", "文化市场经营检查", "工业产品生产许可检查"]
+ITEM_LABELS = ["食品经营检查（市场监督管理局）", "文化市场经营检查（文化和旅游局）", "工业产品生产许可检查（工业和信息化局）"]
 
 
 def login(page: Any, username: str) -> None:
@@ -36,7 +37,10 @@ def fill_task_form(page: Any, *, title: str, departments: list[str], start: str,
         page.get_by_label(name, exact=True).check()
     page.get_by_label("开始日期").fill(start)
     page.get_by_label("结束日期").fill(end)
-    page.get_by_label("抽查事项").fill("\n".join(ITEMS))
+    for label in ITEM_LABELS:  # the checklist offers only the chosen departments' joint items (R-ITEM-3)
+        box = page.get_by_label(label, exact=True)
+        if box.count():
+            box.check()
 
 
 # R-JOINT-1 R-JOINT-3
@@ -47,6 +51,7 @@ def test_lead_initiates_a_task_through_the_form_and_sees_it_in_my_tasks(page, se
     open_new_task_form(page)
     fill_task_form(page, title=TITLE, departments=["文化和旅游局", "工业和信息化局"], start="2026-03-09",
                    end="2026-04-30")
+    expect(page.get_by_label("消防安全检查（应急管理局）")).to_have_count(0)  # 应急管理局 is not a party (R-ITEM-3)
     posts: list[dict[str, str]] = []
     page.on("request", lambda r: posts.append(r.headers) if r.method == "POST" and r.url.endswith(
         "/api/v1/joint-tasks") else None)
@@ -68,7 +73,7 @@ def test_lead_initiates_a_task_through_the_form_and_sees_it_in_my_tasks(page, se
     tasks = server.client("scjg").get("/joint-tasks").json()
     assert tasks["total"] == 1, tasks
     task = tasks["items"][0]
-    assert task["title"] == TITLE and task["items"] == ITEMS
+    assert task["title"] == TITLE and sorted(i["name"] for i in task["item_details"]) == sorted(ITEMS)
     assert sorted(d["department"] for d in task["departments"] if d["role"] == "responder") == ["gxj", "wlj"]
 
 
@@ -94,7 +99,8 @@ def test_responder_accepts_with_one_item_and_sees_status_and_timeline(page, serv
 
     body = server.client("wlj").get(f"/joint-tasks/{task_id}").json()
     response = {r["department_code"]: r for r in body["responses"]}["wlj"]
-    assert response["status"] == "accepted" and response["item_ids"] == ["食品经营检查"]
+    names = {i["id"]: i["name"] for i in body["item_details"]}
+    assert response["status"] == "accepted" and [names[i] for i in response["item_ids"]] == ["食品经营检查"]
 
 
 def test_window_ending_before_it_starts_shows_the_api_message_and_records_nothing(page, server, screenshot):

@@ -1,5 +1,5 @@
-// 发起联合任务: title, responding departments, window, items (one per line), planned, note (R-JOINT-1, R-JOINT-2).
-import { commandSender, session } from "../api.js";
+// 发起联合任务: title, responding departments, window, checklist items, planned, note (R-JOINT-1, R-JOINT-2, R-ITEM-3).
+import { api, commandSender, session } from "../api.js";
 import { departments } from "../data.js";
 import { field, h, uid } from "../dom.js";
 import { date } from "../format.js";
@@ -8,7 +8,7 @@ import { busy, clearFormError, flash, formErrorBox, heading, showFormError } fro
 
 export async function newTaskView() {
   const me = session.get();
-  const all = await departments();
+  const [all, joint] = await Promise.all([departments(), jointItems()]);
   const choices = all.filter((d) => d.kind !== "office" && d.code !== me.department_code);
   const send = commandSender();
 
@@ -35,8 +35,29 @@ export async function newTaskView() {
   const windowSet = h("fieldset", { class: "field-row" },
     h("legend", {}, "检查时间窗口"), start.wrap, end.wrap);
 
-  const items = field({ label: "抽查事项", name: "items", type: "textarea", required: true,
-    hint: "每行填写一个抽查事项，须为抽查事项清单上的事项。", attrs: { rows: 5 } });
+  // 清单之外无事项 (R-ITEM-3): only active joint (C) items of the lead and the chosen responders can be named.
+  const itemsHint = h("p", { class: "hint", id: uid("items-hint") },
+    "只能选择本部门和所选响应部门在用的联合抽查事项（C类）。");
+  const itemsError = h("p", { class: "field-error", id: uid("items-error") });
+  const itemsGrid = h("div", { class: "check-grid" });
+  const itemsSet = h("fieldset", { class: "field", "data-field": "items",
+    "aria-describedby": `${itemsHint.id} ${itemsError.id}` },
+    h("legend", {}, "抽查事项", h("span", { class: "req", "aria-hidden": "true" }, " *")),
+    itemsGrid, itemsHint, itemsError);
+  const chosenItems = new Set();
+  const renderItems = () => {
+    const parties = new Set([me.department_code, ...[...departmentsSet.querySelectorAll(
+      'input[name="responding_departments"]:checked')].map((c) => c.value)]);
+    const offered = joint.filter((i) => parties.has(i.department_code));
+    itemsGrid.replaceChildren(...(offered.length ? offered.map((item) => {
+      const id = uid("item");
+      const box = h("input", { type: "checkbox", id, name: "items", value: item.id, checked: chosenItems.has(item.id) });
+      box.addEventListener("change", () => (box.checked ? chosenItems.add(item.id) : chosenItems.delete(item.id)));
+      return h("div", { class: "check" }, box, h("label", { for: id }, `${item.name}（${item.department_name}）`));
+    }) : [h("p", {}, "所选部门没有在用的联合抽查事项，请先选择响应部门或维护抽查事项清单。")]));
+  };
+  departmentsSet.addEventListener("change", renderItems);
+  renderItems();
   const plannedId = uid("planned");
   const planned = h("div", { class: "field check", "data-field": "planned" },
     h("input", { type: "checkbox", id: plannedId, name: "planned", checked: true }),
@@ -47,7 +68,7 @@ export async function newTaskView() {
   const errors = formErrorBox();
   const submit = h("button", { type: "submit", class: "primary" }, "发起并推送");
   const form = h("form", { class: "card task-form", novalidate: true, "aria-label": "发起联合任务" },
-    errors, title.wrap, departmentsSet, windowSet, items.wrap, planned, note.wrap,
+    errors, title.wrap, departmentsSet, windowSet, itemsSet, planned, note.wrap,
     h("div", { class: "actions" }, submit, h("a", { href: "#/tasks", class: "button secondary" }, "取消")));
 
   form.addEventListener("submit", (event) => {
@@ -60,7 +81,7 @@ export async function newTaskView() {
           .map((c) => c.value),
         window_start: start.input.value || null,
         window_end: end.input.value || null,
-        items: items.input.value.split(/\r?\n/).map((s) => s.trim()).filter(Boolean),
+        items: [...itemsGrid.querySelectorAll('input[name="items"]:checked')].map((c) => c.value),
         planned: form.querySelector(`#${plannedId}`).checked,
         note: note.input.value.trim(),
       };
@@ -79,4 +100,14 @@ export async function newTaskView() {
 
   return h("section", {}, heading("发起联合任务"),
     h("p", { class: "lead" }, "牵头部门发起联合任务后，系统立即推送给响应部门，并按工作日计算响应期限。"), form);
+}
+
+/** Every department's active joint (C) items: what a joint task may name (R-ITEM-3, R-ITEM-4). */
+async function jointItems() {
+  const items = [];
+  for (let page = 1; ; page += 1) {
+    const result = await api("GET", `/check-items?item_class=C&status=active&page_size=500&page=${page}`);
+    items.push(...result.items);
+    if (items.length >= result.total || !result.items.length) return items;
+  }
 }

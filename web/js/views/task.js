@@ -82,7 +82,8 @@ function basics(task, names) {
       row("提议检查日", task.proposed_day ? `${date(task.proposed_day)}（已同意：${agreedBy || "无"}）` : "—"),
       row("联合检查日", task.agreed_day ? date(task.agreed_day) : "未确定"),
       row("任务编号", h("span", { class: "mono" }, task.id)),
-      wideRow("抽查事项", h("ul", { class: "plain" }, task.items.map((i) => h("li", {}, i)))),
+      wideRow("抽查事项", h("ul", { class: "plain" }, task.item_details.map((i) =>
+        h("li", { "data-item-id": i.id }, i.code ? `${i.name}（${i.code}）` : i.name)))),
       wideRow("备注", task.note || "—"),
       task.cancelled ? wideRow("撤销", `${dateTime(task.cancelled.at)}，理由：${task.cancelled.reason}`) : null,
       task.merged_into
@@ -100,7 +101,7 @@ function responsesSection(task) {
       h("th", { scope: "row" }, r.department_name),
       h("td", { class: "response-status" }, h("span", { class: `badge response-${r.status}` },
         RESPONSE_STATUS[r.status] || r.status)),
-      h("td", {}, r.item_ids && r.item_ids.length ? r.item_ids.join("、") : "—"),
+      h("td", {}, r.item_ids && r.item_ids.length ? r.item_ids.map((i) => itemName(task, i)).join("、") : "—"),
       h("td", {}, r.reason || "—"),
       h("td", {}, r.responded_at ? dateTime(r.responded_at) : "—"),
       h("td", { class: "late-status" }, late ? h("span", { class: `badge ${r.late_reason ? "late-explained" : "late"}` },
@@ -265,10 +266,10 @@ function respondForm(task, mine, base, done) {
     h("legend", {}, "响应结果", h("span", { class: "req", "aria-hidden": "true" }, " *")),
     radio("accept", "参加", true), radio("decline", "不参加", false),
     h("p", { class: "field-error" }));
-  const itemBoxes = task.items.map((item) => {
+  const itemBoxes = task.item_details.map((item) => {
     const id = uid("item");
     return h("div", { class: "check" },
-      h("input", { type: "checkbox", id, name: "item_ids", value: item }), h("label", { for: id }, item));
+      h("input", { type: "checkbox", id, name: "item_ids", value: item.id }), h("label", { for: id }, item.name));
   });
   const items = h("fieldset", { class: "field", "data-field": "item_ids" },
     h("legend", {}, "参加的抽查事项", h("span", { class: "req", "aria-hidden": "true" }, " *")),
@@ -319,3 +320,8 @@ function respondForm(task, mine, base, done) {
   return form;
 }
 
+/** A check item's Chinese name, from the task's item_details (ids are what the task records: R-ITEM-3). */
+function itemName(task, id) {
+  const found = task.item_details.find((i) => i.id === id);
+  return found ? found.name : id;
+}
