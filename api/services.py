@@ -14,6 +14,7 @@ from api.settings import Settings
 from domain.application import Clock, JointInspect
 from domain.clock import StartedClock, SystemClock
 from projections import tables as read_tables
+from projections.as_of import PastStores
 from projections.runner import ProjectionRunner
 from projections.subscription import EventListener, install_notify_trigger
 from projections.notices import NoticesProjection
@@ -30,6 +31,7 @@ class Services:
     runner: ProjectionRunner
     tokens: TokenCache = field(default_factory=TokenCache)
     listener: EventListener | None = None  # PostgreSQL LISTEN/NOTIFY (settings.subscribes); None: poll
+    past: PastStores | None = None  # oversight ?as_of=: read models replayed up to a past instant
 
     def start_listening(self) -> None:
         """Start the LISTEN connection if the store is subscribed to (idempotent; nothing on SQLite)."""
@@ -70,7 +72,10 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         install_notify_trigger(engine, app.recorder.events_table_name)  # type: ignore[attr-defined]
         listener = EventListener(engine)
         listener.subscribe(runner.wake)
-    return Services(settings=settings, clock=clock, app=app, engine=engine, runner=runner, listener=listener)
+    past = PastStores(app, runner.projections, (read_tables.task_summary, read_tables.task_departments,
+                                                read_tables.notices))
+    return Services(settings=settings, clock=clock, app=app, engine=engine, runner=runner, listener=listener,
+                    past=past)
 
 
 def _ensure_sqlite_directory(url: str) -> None:
