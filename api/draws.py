@@ -20,7 +20,8 @@ from domain import draw as algorithm
 from domain import errors
 from domain.application import Actor
 from domain.working_days import local_date
-from projections.subject_draws import capped_codes, other_tasks
+from projections.subject_draws import capped_codes
+from projections.subject_overlap import overlap_flags
 
 YEARLY_CAP = 2  # R-DRAW-2: the same subject at most twice a year (inclusive); high-risk subjects are exempt
 HIGH_RISK = "high"
@@ -62,7 +63,7 @@ def execute(services: Services, conn: Connection, actor: Actor, task_id: UUID, d
                          for s, n in result.shortfall.items())
         raise errors.Invalid(f"符合条件的检查对象不足（{short}），请放宽筛选条件或降低抽取数量。",
                              shortfall=result.shortfall)
-    flags = other_tasks(conn, result.drawn, year=year, task_id=str(task_id))
+    flags = overlap_flags(conn, result.drawn, year=year, task_id=str(task_id))  # R-DRAW-6
     conn.execute(update(draw_evidence).where(draw_evidence.c.draw_id == draw_id).values(
         pool_fingerprint=fingerprint, pool_size=len(pool.candidates), pool=compress_pool(drawn.pool_list)))
     recorded = services.app.record_draw(

@@ -19,6 +19,7 @@ from projections.runner import ProjectionRunner
 from projections.subscription import EventListener, install_notify_trigger
 from projections.notices import NoticesProjection
 from projections.subject_draws import SubjectDrawsProjection
+from projections.subject_overlap import SubjectOverlapProjection
 from projections.tasks import TasksProjection
 
 
@@ -65,7 +66,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     read_tables.metadata.create_all(engine)
     checklist_tables.metadata.create_all(engine)
     directory_tables.create_all(engine)
-    runner = ProjectionRunner(app, engine, [TasksProjection(), NoticesProjection(), SubjectDrawsProjection()], poll_seconds=settings.projection_poll_seconds)
+    runner = ProjectionRunner(app, engine, [TasksProjection(), NoticesProjection(), SubjectDrawsProjection(),
+                                            SubjectOverlapProjection()], poll_seconds=settings.projection_poll_seconds)
     runner.poll_seconds = settings.poll_seconds
     listener = None
     if settings.subscribes:

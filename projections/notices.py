@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from eventsourcing.utils import get_topic
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
@@ -15,6 +16,7 @@ from projections.tables import notices
 class NoticesProjection:
     name = "notices"
     tables = (notices,)
+    topics = (get_topic(Notice.Issued), get_topic(Notice.Acknowledged))  # the runner reads no other events
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
         if isinstance(event, Notice.Issued):

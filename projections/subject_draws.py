@@ -1,8 +1,12 @@
-"""Which subjects were drawn into which task, per year: the yearly cap and draw-time flags (R-DRAW-2, R-DRAW-6)."""
+"""Which subjects were drawn into which task, per year: the yearly cap and fusion suggestions (R-DRAW-2, R-JOINT-8).
+
+Draw-time flags come from the fuller model in projections.subject_overlap (R-DRAW-6).
+"""
 from __future__ import annotations
 
 from typing import Any
 
+from eventsourcing.utils import get_topic
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
@@ -14,6 +18,7 @@ from projections.tables import subject_draws, task_summary
 class SubjectDrawsProjection:
     name = "subject_draws"
     tables = (subject_draws,)
+    topics = (get_topic(JointTask.SubjectsDrawn),)  # the runner reads no other events
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
         if not isinstance(event, JointTask.SubjectsDrawn):
@@ -35,23 +40,6 @@ def capped_codes(conn: Connection, *, year: int, task_id: str, cap: int) -> sele
                         subject_draws.c.task_id != task_id))
             .group_by(subject_draws.c.code)
             .having(func.count(func.distinct(subject_draws.c.task_id)) >= cap))
-
-
-def other_tasks(conn: Connection, codes: list[str], *, year: int, task_id: str) -> dict[str, list[dict]]:
-    """For each code, the other tasks this year that drew it, with their status (R-DRAW-6)."""
-    found: dict[str, list[dict]] = {}
-    for start in range(0, len(codes), 5000):
-        chunk = codes[start:start + 5000]
-        rows = conn.execute(
-            select(subject_draws.c.code, subject_draws.c.task_id, subject_draws.c.lead_department,
-                   task_summary.c.status, task_summary.c.agreed_day)
-            .select_from(subject_draws.join(task_summary, task_summary.c.task_id == subject_draws.c.task_id))
-            .where(subject_draws.c.code.in_(chunk), subject_draws.c.year == year,
-                   subject_draws.c.current.is_(True), subject_draws.c.task_id != task_id))
-        for r in rows:
-            found.setdefault(r.code, []).append({"task_id": r.task_id, "lead_department": r.lead_department,
-                                                 "status": r.status, "agreed_day": r.agreed_day})
-    return found
 
 
 def fusion_suggestions(engine: Engine, *, year: int, limit: int = 200) -> list[dict]:

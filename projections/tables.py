@@ -94,3 +94,50 @@ subject_draws = Table(
     Column("current", Boolean, nullable=False),  # False once superseded by a redraw
     Index("ix_subject_draws_code_year", "code", "year"),
 )
+
+# ---- subject_overlap: who else is inspecting this subject, this year or soon (R-DRAW-2, R-DRAW-6, R-JOINT-8) ----
+overlap_tasks = Table(
+    "overlap_tasks", metadata,
+    Column("task_id", String(36), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("lead_department", String(32), nullable=False),
+    Column("window_start", Date, nullable=False),
+    Column("window_end", Date, nullable=False),
+    Column("proposed_day", Date),
+    Column("agreed_day", Date),
+    Column("status", String(32), nullable=False),  # domain.joint_task_rules.task_status
+    Column("visiting", Text, nullable=False),  # JSON: participants yet to inspect, while the task is live
+    Column("cancelled", Boolean, nullable=False),
+    Column("merged_into", String(36)),
+    Column("position", BigInteger, nullable=False),
+)
+
+overlap_departments = Table(
+    "overlap_departments", metadata,
+    Column("task_id", String(36), primary_key=True),
+    Column("department", String(32), primary_key=True),
+    Column("role", String(16), nullable=False),  # lead | responder
+    Column("response_status", String(16), nullable=False),  # lead | pending | accepted | declined
+    Column("items", Text, nullable=False),  # JSON: the items it inspects (the lead: the task's own items)
+    Column("inspected_on", Date),
+    Column("published", Boolean, nullable=False),
+)
+
+overlap_subjects = Table(  # the task's current draw only: a redraw replaces its rows
+    "overlap_subjects", metadata,
+    Column("task_id", String(36), primary_key=True),
+    Column("code", String(32), primary_key=True),
+    Column("draw_year", Integer, nullable=False),
+    Column("drawn_at", UTCDateTime(), nullable=False),
+    Index("ix_overlap_subjects_code", "code", "task_id"),
+)
+
+overlap_inspections = Table(  # one row per subject, department and item a recorded inspection covered
+    "overlap_inspections", metadata,
+    Column("code", String(32), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("department", String(32), primary_key=True),
+    Column("item", String(200), primary_key=True),
+    Column("task_id", String(36), primary_key=True),
+    Column("inspected_on", Date, nullable=False),
+)

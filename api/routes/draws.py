@@ -1,21 +1,27 @@
 """Drawing subjects: commit, execute, read the record and pool, verify (R-JOINT-6, R-DRAW-1..6)."""
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, PlainTextResponse
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
 from api import draws
 from api.accounts import Principal
 from api.commands import fingerprint, iso, run_command
-from api.deps import CurrentPrincipal, IdempotencyKey, ServicesDep, wait_for_read_models
+from api.deps import CurrentPrincipal, IdempotencyKey, ReadAfter, ServicesDep, wait_for_read_models
 from api.errors import ApiError
 from api.routes.joint_tasks import visible_task
 from api.schemas import DrawIn
 from api.services import Services
 from domain import draw as algorithm
 from domain.joint_task import JointTask
+from domain.working_days import local_date
+from projections.subject_overlap import subject_overlap
 
 router = APIRouter(tags=["随机抽取"])
 
@@ -72,6 +78,30 @@ def verify_draw(draw_id: UUID, principal: CurrentPrincipal, services: ServicesDe
     result = algorithm.verify(record, pool)
     return {"match": result.match, "commitment_ok": result.commitment_ok, "fingerprint_ok": result.fingerprint_ok,
             "drawn_ok": result.drawn_ok, "algorithm": record["algorithm"], "version": record["version"]}
+
+
+@router.get("/subjects/{code}/overlap")
+def overlap(code: Annotated[str, Path(min_length=1, max_length=32, description="统一社会信用代码或身份证号")],
+            principal: CurrentPrincipal, services: ServicesDep, _: ReadAfter = None) -> dict:
+    """Who else has this subject: the tasks it is drawn in (any department, any state), this year's inspections
+    by department and item, and the visits still to come with their day (R-DRAW-2, R-DRAW-6, R-JOINT-8)."""
+    if not principal.acts_for_department:
+        raise ApiError(403, "no_business_role", "该账号没有办理业务的角色（部门经办人员或联席会议办公室），不能查看此项。")
+    code = code.strip().upper()
+    year = local_date(services.clock.now()).year
+    with services.engine.connect() as conn:
+        found = subject_overlap(conn, code, year=year)
+        if found is None and not _in_directory(conn, code):
+            raise ApiError(404, "subject_not_found", "名录库中没有该检查对象，也没有任务抽取过它，请核对代码。",
+                           {"code": code})
+    return jsonable_encoder({"code": code, "year": year}
+                            | (found or {"tasks": [], "inspections": [], "pending_visits": []}))
+
+
+def _in_directory(conn: Connection, code: str) -> bool:
+    from api.directory.tables import subjects  # the directory owns its table
+
+    return conn.execute(select(subjects.c.code).where(subjects.c.code == code)).first() is not None
 
 
 def _record(services: Services, principal: Principal, draw_id: str) -> tuple[JointTask, dict]:

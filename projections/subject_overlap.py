@@ -1,0 +1,263 @@
+"""subject_overlap: per subject, the tasks it is drawn in, this year's inspections by department and item, and
+the visits still to come — what the lead sees at draw time (R-DRAW-2, R-DRAW-6, R-JOINT-8).
+
+Drawn subjects do not follow a merge: MergeAbsorbed carries the other task's items, departments and responses,
+not its draw, so the absorbed task's subjects stay on it (status "merged", never a pending visit) and the
+survivor visits only what it draws itself. An `Inspected` event counts every current drawn subject of the task
+as inspected by that department for each item it inspects: its accepted items (the lead: the task's own items).
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Callable
+
+from eventsourcing.utils import get_topic
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Connection
+
+from domain.joint_task import JointTask
+from domain.joint_task_rules import task_status
+from domain.working_days import local_date
+from projections.bulk import RowSet, chunks, insert_rows
+from projections.tables import overlap_departments, overlap_inspections, overlap_subjects, overlap_tasks
+
+LIVE = ("awaiting_responses", "responded", "day_proposed", "day_agreed")  # a visit may still be to come
+
+
+class _Batch:
+    """The rows a batch touches: read in a few queries, changed in memory, written back in a few statements."""
+
+    def __init__(self) -> None:
+        self.tasks = RowSet(overlap_tasks)
+        self.departments = RowSet(overlap_departments)
+        self.subjects: dict[str, list[str]] = {}  # task → its current drawn codes (tasks this batch needs)
+        self.redrawn: dict[str, tuple[list[str], int, datetime]] = {}  # task → (codes, draw year, drawn at)
+        self.inspections: list[dict] = []
+
+    def load(self, conn: Connection, task_ids: set[str], need_subjects: set[str]) -> None:
+        self.tasks.load(conn, task_ids)
+        self.departments.load(conn, task_ids)
+        for task_id in need_subjects:
+            self.subjects[task_id] = []
+        for chunk in chunks(sorted(need_subjects)):
+            rows = conn.execute(select(overlap_subjects.c.task_id, overlap_subjects.c.code)
+                                .where(overlap_subjects.c.task_id.in_(chunk)).order_by(overlap_subjects.c.code))
+            for task_id, code in rows:
+                self.subjects[task_id].append(code)
+
+    def flush(self, conn: Connection) -> None:
+        self.tasks.flush(conn)
+        self.departments.flush(conn)
+        for chunk in chunks(sorted(self.redrawn)):
+            conn.execute(delete(overlap_subjects).where(overlap_subjects.c.task_id.in_(chunk)))
+        insert_rows(conn, overlap_subjects, [
+            {"task_id": task_id, "code": code, "draw_year": year, "drawn_at": at}
+            for task_id, (codes, year, at) in sorted(self.redrawn.items()) for code in codes])
+        insert_rows(conn, overlap_inspections, self.inspections)
+
+
+Handler = Callable[[_Batch, Any], None]
+
+
+class SubjectOverlapProjection:
+    """Feeds overlap_tasks, overlap_departments, overlap_subjects and overlap_inspections from JointTask events."""
+
+    name = "subject_overlap"
+    tables = (overlap_tasks, overlap_departments, overlap_subjects, overlap_inspections)
+    topics = tuple(sorted(get_topic(getattr(JointTask, kind)) for kind in (
+        "Initiated", "Responded", "InspectionDayProposed", "InspectionDayAgreed", "SubjectsDrawn", "Inspected",
+        "Published", "Cancelled", "Merged", "MergeAbsorbed")))
+
+    def apply(self, conn: Connection, event: Any, position: int) -> None:
+        self.apply_batch(conn, [(event, position)])
+
+    def apply_batch(self, conn: Connection, items: list[tuple[Any, int]]) -> None:
+        handled = [(e, p, h) for e, p in items if isinstance(e, JointTask.Event)
+                   and (h := getattr(self, "_on_" + type(e).__name__, None)) is not None]
+        if not handled:
+            return
+        batch = _Batch()
+        batch.load(conn, {str(e.originator_id) for e, _, _ in handled},
+                   {str(e.originator_id) for e, _, _ in handled if isinstance(e, JointTask.Inspected)})
+        for event, position, handler in handled:
+            handler(batch, event)
+            _refresh(batch, str(event.originator_id), position)
+        batch.flush(conn)
+
+    # ---- one handler per event type --------------------------------------------------------------
+    def _on_Initiated(self, b: _Batch, e: Any) -> None:
+        task_id = str(e.originator_id)
+        b.tasks.put({"task_id": task_id, "title": e.title, "lead_department": e.lead_department,
+                     "window_start": e.window_start, "window_end": e.window_end, "proposed_day": None,
+                     "agreed_day": None, "status": "awaiting_responses", "visiting": "[]", "cancelled": False,
+                     "merged_into": None, "position": 0})
+        b.departments.put(_department(task_id, e.lead_department, "lead", "lead", e.items))
+        for code in e.responding_departments:
+            b.departments.put(_department(task_id, code, "responder", "pending", []))
+
+    def _on_Responded(self, b: _Batch, e: Any) -> None:
+        accepted = e.decision == "accept"
+        _change_department(b, e, response_status="accepted" if accepted else "declined",
+                           items=_json(e.item_ids if accepted else []))
+
+    def _on_InspectionDayProposed(self, b: _Batch, e: Any) -> None:
+        b.tasks.change(_task(b, e), proposed_day=e.day)
+
+    def _on_InspectionDayAgreed(self, b: _Batch, e: Any) -> None:
+        b.tasks.change(_task(b, e), agreed_day=e.day)
+
+    def _on_SubjectsDrawn(self, b: _Batch, e: Any) -> None:
+        task_id = str(e.originator_id)
+        codes = list(dict.fromkeys(e.drawn))
+        b.subjects[task_id] = codes
+        b.redrawn[task_id] = (codes, local_date(e.at).year, e.at)
+
+    def _on_Inspected(self, b: _Batch, e: Any) -> None:
+        task_id = str(e.originator_id)
+        row = _change_department(b, e, inspected_on=e.completed_on)
+        items = json.loads(row["items"]) if row else []
+        b.inspections.extend(
+            {"code": code, "year": e.completed_on.year, "department": e.department, "item": item,
+             "task_id": task_id, "inspected_on": e.completed_on}
+            for code in b.subjects.get(task_id, []) for item in dict.fromkeys(items))
+
+    def _on_Published(self, b: _Batch, e: Any) -> None:
+        _change_department(b, e, published=True)
+
+    def _on_Cancelled(self, b: _Batch, e: Any) -> None:
+        b.tasks.change(_task(b, e), cancelled=True)
+
+    def _on_Merged(self, b: _Batch, e: Any) -> None:
+        b.tasks.change(_task(b, e), merged_into=str(e.into_task_id))
+
+    def _on_MergeAbsorbed(self, b: _Batch, e: Any) -> None:
+        task_id = str(e.originator_id)
+        for code, response in e.responses.items():
+            accepted = response["status"] == "accepted"
+            b.departments.put(_department(task_id, code, "responder", response["status"],
+                                          response["item_ids"] if accepted else []))
+
+
+def _department(task_id: str, code: str, role: str, status: str, items: list[str]) -> dict:
+    return {"task_id": task_id, "department": code, "role": role, "response_status": status, "items": _json(items),
+            "inspected_on": None, "published": False}
+
+
+def _json(values: list[str]) -> str:
+    return json.dumps(list(values), ensure_ascii=False)
+
+
+def _task(b: _Batch, e: Any) -> dict:
+    row = b.tasks.get(str(e.originator_id))
+    if row is None:
+        raise LookupError(f"task {e.originator_id} has no overlap row: its Initiated event was not applied")
+    return row
+
+
+def _change_department(b: _Batch, e: Any, **values: Any) -> dict | None:
+    row = b.departments.get(str(e.originator_id), e.department)
+    if row is not None:
+        b.departments.change(row, **values)
+    return row
+
+
+def _refresh(b: _Batch, task_id: str, position: int) -> None:
+    """The stage by the aggregate's own rule, and who is yet to visit while the task is live."""
+    task = b.tasks.get(task_id)
+    if task is None:
+        raise LookupError(f"task {task_id} has no overlap row: its Initiated event was not applied")
+    rows = b.departments.group(task_id)
+    participants = {r["department"] for r in rows if r["response_status"] in ("lead", "accepted")}
+    inspected = {r["department"] for r in rows if r["inspected_on"] is not None}
+    status = task_status(
+        merged=task["merged_into"] is not None, cancelled=task["cancelled"], participants=participants,
+        inspected=inspected, published={r["department"] for r in rows if r["published"]},
+        agreed=task["agreed_day"] is not None, proposed=task["proposed_day"] is not None,
+        pending=any(r["response_status"] == "pending" for r in rows))
+    visiting = sorted(participants - inspected) if status in LIVE else []
+    b.tasks.change(task, status=status, visiting=_json(visiting), position=position)
+
+
+# ---- queries -------------------------------------------------------------------------------------------------
+def subject_overlap(conn: Connection, code: str, *, year: int) -> dict | None:
+    """One subject's tasks (any state), `year`'s inspections by department and item, and its pending visits;
+    None when no task has drawn it."""
+    s, t = overlap_subjects, overlap_tasks
+    tasks = conn.execute(
+        select(t, s.c.draw_year, s.c.drawn_at).select_from(s.join(t, t.c.task_id == s.c.task_id))
+        .where(s.c.code == code).order_by(s.c.drawn_at, t.c.task_id)).mappings().all()
+    if not tasks:
+        return None
+    return {"tasks": [_task_view(r) | {"draw_year": r["draw_year"], "drawn_at": r["drawn_at"]} for r in tasks],
+            "inspections": _inspection_groups(conn, code, year),
+            "pending_visits": _pending_visits(conn, [r for r in tasks if json.loads(r["visiting"])])}
+
+
+def overlap_flags(conn: Connection, codes: list[str], *, year: int, task_id: str) -> dict[str, list[dict]]:
+    """Draw-time flags (R-DRAW-6): per drawn code, the other tasks that drew it this year or have yet to visit it,
+    each with its inspections of the code this year by department and item, and its pending visit."""
+    s, t, i = overlap_subjects, overlap_tasks, overlap_inspections
+    found: dict[str, list[dict]] = {}
+    for chunk in chunks(codes):
+        done: dict[tuple[str, str], list[dict]] = {}
+        for r in conn.execute(select(i.c.code, i.c.task_id, i.c.department, i.c.item, i.c.inspected_on)
+                              .where(i.c.code.in_(chunk), i.c.year == year, i.c.task_id != task_id)
+                              .order_by(i.c.inspected_on, i.c.department, i.c.item)):
+            done.setdefault((r.code, r.task_id), []).append(
+                {"department": r.department, "item": r.item, "inspected_on": r.inspected_on})
+        rows = conn.execute(
+            select(s.c.code, s.c.draw_year, t.c.task_id, t.c.lead_department, t.c.status, t.c.agreed_day,
+                   t.c.proposed_day, t.c.visiting)
+            .select_from(s.join(t, t.c.task_id == s.c.task_id))
+            .where(s.c.code.in_(chunk), s.c.task_id != task_id).order_by(s.c.code, s.c.drawn_at, t.c.task_id))
+        for r in rows:
+            visiting, inspections = json.loads(r.visiting), done.get((r.code, r.task_id), [])
+            if r.draw_year != year and not visiting and not inspections:
+                continue
+            found.setdefault(r.code, []).append({
+                "task_id": r.task_id, "lead_department": r.lead_department, "status": r.status,
+                "agreed_day": r.agreed_day, "proposed_day": r.proposed_day, "inspections": inspections,
+                "pending_visit": {"day": r.agreed_day or r.proposed_day, "day_state": _day_state(r),
+                                  "departments": visiting} if visiting else None})
+    return found
+
+
+def _task_view(r: Any) -> dict:
+    return {"task_id": r["task_id"], "title": r["title"], "lead_department": r["lead_department"],
+            "status": r["status"], "window_start": r["window_start"], "window_end": r["window_end"],
+            "proposed_day": r["proposed_day"], "agreed_day": r["agreed_day"], "merged_into": r["merged_into"]}
+
+
+def _day_state(r: Any) -> str | None:
+    return "agreed" if r.agreed_day else ("proposed" if r.proposed_day else None)
+
+
+def _inspection_groups(conn: Connection, code: str, year: int) -> list[dict]:
+    i = overlap_inspections
+    groups: dict[tuple[str, str], dict] = {}
+    for r in conn.execute(select(i).where(i.c.code == code, i.c.year == year)
+                          .order_by(i.c.department, i.c.item, i.c.inspected_on, i.c.task_id)):
+        group = groups.setdefault((r.department, r.item), {"department": r.department, "item": r.item, "count": 0,
+                                                           "last_inspected_on": None, "task_ids": []})
+        group["count"] += 1
+        group["last_inspected_on"] = r.inspected_on
+        group["task_ids"].append(r.task_id)
+    return list(groups.values())
+
+
+def _pending_visits(conn: Connection, tasks: list[Any]) -> list[dict]:
+    """Live tasks yet to visit: the day (agreed, else proposed) and who comes with which items."""
+    if not tasks:
+        return []
+    d = overlap_departments
+    items = {(r.task_id, r.department): json.loads(r.items) for r in conn.execute(
+        select(d.c.task_id, d.c.department, d.c["items"]).where(d.c.task_id.in_([t["task_id"] for t in tasks])))}
+    visits = []
+    for t in tasks:
+        visits.append(_task_view(t) | {
+            "day": t["agreed_day"] or t["proposed_day"],
+            "day_state": "agreed" if t["agreed_day"] else ("proposed" if t["proposed_day"] else None),
+            "departments": [{"department": code, "items": items.get((t["task_id"], code), [])}
+                            for code in json.loads(t["visiting"])]})
+    return sorted(visits, key=lambda v: (v["day"] is None, v["day"] or v["window_start"], v["task_id"]))
