@@ -55,7 +55,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
                   docs_url="/docs", openapi_url="/openapi.json")
     install_error_handlers(app)
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, calendar, checklist, departments, directory, draws, inbox, joint_tasks, matchings, notices,
+    # Routes are matched in order: the joint-task commands, the busiest calls, are tried first.
+    for module in (joint_tasks, auth, calendar, checklist, departments, directory, draws, inbox, matchings, notices,
                    oversight, public):
         api.include_router(module.router)
     api.add_api_route("/health", _health, methods=["GET"], tags=["运行状态"])

@@ -81,7 +81,12 @@ class Hub:
             self.services.listener.subscribe(self.wake)
 
     def wake(self) -> None:
-        """Read the log now rather than at the next poll; safe to call from any thread."""
+        """Read the log now rather than at the next poll; safe to call from any thread.
+
+        With nobody connected there is nothing to deliver: the next poll moves the position on (`_skip_to_head`).
+        """
+        if not self.clients:
+            return
         loop = self._loop
         if loop is not None and not loop.is_closed():
             try:
@@ -103,7 +108,10 @@ class Hub:
         while True:
             self._wake.clear()  # before reading: a wake-up arriving during the read is not lost
             try:
-                messages = await asyncio.to_thread(self.read, self.head, REPLAY_BATCH)
+                if not self.clients and await self._skip_to_head():
+                    messages = []
+                else:
+                    messages = await asyncio.to_thread(self.read, self.head, REPLAY_BATCH)
             except Exception:  # the database blinked; the position stays, so nothing is skipped
                 log.exception("ws tail failed; retrying")
                 await asyncio.sleep(1.0)
@@ -115,6 +123,18 @@ class Hub:
                     await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
                 except asyncio.TimeoutError:
                     pass
+
+    async def _skip_to_head(self) -> bool:
+        """With nobody connected, move to the log's head without reading or decoding events.
+
+        A client connecting later replays from its own `after` to the log's end, which is past this head; the
+        check after the query (on the event loop, where clients are added) makes sure no client joined meanwhile.
+        """
+        head = await asyncio.to_thread(lambda: self.services.app.recorder.max_notification_id() or 0)
+        if self.clients:
+            return False
+        self.head = max(self.head, head)
+        return True
 
     def publish(self, message: Message) -> None:
         """Queue a message for every client it concerns; a client whose queue is full is dropped."""
@@ -180,6 +200,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         return
     client = Client(principal, asyncio.Queue(hub.queue_limit))
     hub.clients.add(client)  # register before replaying: live messages queue up meanwhile, duplicates are skipped
+    hub.wake()
     try:
         await _serve(websocket, hub, client, after)
     except WebSocketDisconnect:

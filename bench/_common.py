@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # `python bench/x.py` puts bench/ first, not the project
-    sys.path.insert(1, str(ROOT))
+if sys.path[:1] != [str(ROOT)]:  # `python bench/x.py` puts bench/ first: the project goes before it, so that
+    sys.path.insert(0, str(ROOT))  # `projections` is the package, not bench/projections.py
 
 DEFAULT_PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 BENCH_NOW = "2026-03-02T09:00:00+08:00"  # a plain Monday; windows in March/April 2026 are in the future
