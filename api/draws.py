@@ -108,6 +108,8 @@ def load_pool(conn: Connection, criteria: dict, *, year: int, task_id: str) -> P
             conditions.append(s[name] == criteria[name])
     if criteria.get("credit_classes"):
         conditions.append(s.credit_class.in_(criteria["credit_classes"]))
+    if criteria.get("subject_kinds"):  # R-SUBJ-3
+        conditions.append(s.subject_kind.in_(criteria["subject_kinds"]))
     for flag in criteria.get("flags") or []:
         conditions.append(s[flag].is_(True))
     wrapped_tags = literal(",") + s.tags + literal(",")  # tags are stored joined by ","

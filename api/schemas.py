@@ -109,6 +109,9 @@ class NoticeIn(In):
     task_ids: list[UUID] = Field(min_length=1, max_length=200)
 
 
+SubjectKind = Literal["enterprise", "individual", "institution", "product", "project", "behaviour"]  # domain.codes
+
+
 class DrawCriteriaIn(In):
     """Which subjects form the pool and how many to draw: exactly one of count, ratio, ratios_by_credit."""
 
@@ -119,6 +122,7 @@ class DrawCriteriaIn(In):
     flags: list[Literal["abnormal_operation", "key_attention", "dishonest", "serious_violation"]] = Field(
         default_factory=list)
     tags: list[str] = Field(default_factory=list, max_length=20)
+    subject_kinds: list[SubjectKind] | None = Field(default=None, description="any of these kinds (R-SUBJ-3)")
     count: int | None = Field(default=None, ge=1, le=1_000_000)
     ratio: Decimal | None = Field(default=None, gt=0, le=100, description="percent of the pool")
     ratios_by_credit: dict[Literal["A", "B", "C", "D"], Decimal] | None = Field(
@@ -155,7 +159,7 @@ class MatchingIn(In):
 
 
 class ReplacementIn(In):
-    subject_code: str = Field(min_length=1, max_length=18)
+    subject_code: str = Field(min_length=1, max_length=32)
     inspector: str = Field(min_length=1, max_length=18, description="the resident ID of the inspector replaced")
     reason: Literal["post_change", "schedule_conflict", "health", "recusal"]
     approver: str = Field(min_length=1, max_length=50)
@@ -169,5 +173,5 @@ class AssignmentIn(In):
 
 class ConflictIn(In):
     inspector_id: str = Field(min_length=18, max_length=18)
-    subject_code: str = Field(min_length=1, max_length=18)
+    subject_code: str = Field(min_length=1, max_length=32)
     reason: str = Field(min_length=1, max_length=1000)

@@ -77,7 +77,7 @@ draw_evidence = Table(
 conflicts_of_interest = Table(
     "conflicts_of_interest", metadata,
     Column("inspector_id", String(18), primary_key=True),
-    Column("subject_code", String(18), primary_key=True),
+    Column("subject_code", String(32), primary_key=True),  # any subject kind's code (R-SUBJ-3)
     Column("reason", Text, nullable=False),
     Column("declared_by", String(64), nullable=False),
     Column("department", String(32), nullable=False),

@@ -7,9 +7,16 @@
   and a check digit 0-9 or X: weights 2^(17-i) mod 11 (i = 0..16), check = (12 - sum mod 11) mod 11, 10 written as X.
 
 The old 15-digit resident ID (GB 11643-1989) and the 9-character organisation code are not accepted as keys.
+
+Subject kinds (R-SUBJ-3) and the code each is keyed by: enterprise and institution (机关、事业单位、社会组织) by a
+USCC, individual by a resident ID, product, project and behaviour by the department's own registry number: 1–32
+characters of A–Z, 0–9 and '-', beginning and ending with a letter or digit, and not 18 characters without a '-'
+(that is the shape of a USCC or resident ID: refusing it keeps the kinds' codes apart, so one code never names
+two subjects, and a mistyped USCC filed as a product is caught). 32 is the width subject codes have everywhere.
 """
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from operator import mul
 
@@ -63,6 +70,8 @@ def is_valid_resident_id(code: str, today: date | None = None) -> bool:
     """17 digits, a real birth date (not after `today` when given) and the right check digit (R-INSP-1)."""
     if len(code) != 18 or not _DIGITS.issuperset(code[:17]) or code[17] not in "0123456789X":
         return False
+    if code[6:10] < "1800":  # the year, before 1800: most USCCs made only of digits stop here, cheaply
+        return False
     born = resident_id_birth_date(code)
     if born is None or (today is not None and born > today):
         return False
@@ -77,6 +86,50 @@ def resident_id_gender(code: str) -> str:
 def is_valid_subject_code(code: str, today: date | None = None) -> bool:
     """A subject is keyed by its USCC, or by the resident ID of an individual (R-SUBJ-1)."""
     return is_valid_uscc(code) or is_valid_resident_id(code, today)
+
+
+SUBJECT_KINDS = {  # R-SUBJ-3: id → the Chinese name shown to people
+    "enterprise": "企业", "individual": "个人", "institution": "机关事业单位",
+    "product": "产品", "project": "项目", "behaviour": "行为",
+}
+USCC_KINDS = frozenset({"enterprise", "institution"})
+REGISTRY_KINDS = frozenset({"product", "project", "behaviour"})
+REGISTRY_NUMBER_MAX = 32
+_REGISTRY_NUMBER = re.compile(r"[A-Z0-9](?:[A-Z0-9-]{0,%d}[A-Z0-9])?" % (REGISTRY_NUMBER_MAX - 2))
+
+
+def is_registry_number_shape(code: str) -> bool:
+    """1–32 characters of A–Z, 0–9 and '-', beginning and ending with a letter or digit."""
+    return _REGISTRY_NUMBER.fullmatch(code) is not None
+
+
+def looks_like_uscc_or_resident_id(code: str) -> bool:
+    """18 characters without a '-': the shape of a USCC or a resident ID, valid or mistyped."""
+    return len(code) == 18 and "-" not in code
+
+
+def is_valid_registry_number(code: str) -> bool:
+    """A department's own number for a product, project or behaviour (R-SUBJ-3): see the module doc."""
+    return is_registry_number_shape(code) and not looks_like_uscc_or_resident_id(code)
+
+
+def infer_subject_kind(code: str, today: date | None = None) -> str | None:
+    """The kind a code alone tells: a valid resident ID is an individual, a valid USCC an enterprise; else None
+    (a registry number does not say whether it is a product, a project or a behaviour). A code valid as both is an
+    individual's; the USCC is checked first only because most codes are USCCs (imports call this per row)."""
+    if is_valid_uscc(code):
+        maybe_id = code[6:10] >= "1800" and code[:17].isdigit()  # cheap tests first: most USCCs fail them
+        return "individual" if maybe_id and is_valid_resident_id(code, today) else "enterprise"
+    return "individual" if is_valid_resident_id(code, today) else None
+
+
+def code_fits_kind(code: str, kind: str, today: date | None = None) -> bool:
+    """Whether `code` is the right kind of code for a subject of `kind` (R-SUBJ-1, R-SUBJ-3)."""
+    if kind in USCC_KINDS:
+        return is_valid_uscc(code)
+    if kind == "individual":
+        return is_valid_resident_id(code, today)
+    return kind in REGISTRY_KINDS and is_valid_registry_number(code)
 
 
 # ---- generators of valid codes, for tests and benches ----------------------------------------------

@@ -164,7 +164,9 @@ def _import(engine: Engine, job: ImportJob, clock: Clock, progress: Progress, re
             raise ImportFailed("表头不符合要求：" + "；".join(columns.problems) + "。可用的列名见导入说明")
         present = tuple(f for f in spec.names if f in columns.indexes or f in spec.always)
         parser = ChunkParser(spec, columns, present, ctx, all_text=progress.file_format == "csv")
-        applying = Applying(job.id, job.actor, ctx, clock.now, _counter(progress, cancelled), job.log_each_created)
+        keep = tuple(f for f in spec.create_only if f not in columns.indexes)  # set on new records only
+        applying = Applying(job.id, job.actor, ctx, clock.now, _counter(progress, cancelled), job.log_each_created,
+                            keep)
         stage = _stage(conn, spec, present, applying)
         try:
             progress.phase = "reading"

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 from api.directory.specs import Columns, Context, Field, Spec
 from api.directory.values import Invalid, cell_text
-from domain.codes import is_valid_uscc
+from domain.codes import is_registry_number_shape
 
 MEMO_LIMIT = 50_000  # distinct raw values remembered per column
 _MISS = object()
@@ -42,7 +42,8 @@ class _Column:
             return self._memo(raw, errors)
         if self.field.strategy == "code":
             out = list(map(str.upper, map(str.strip, raw)))
-            suspects = [i for i, code in enumerate(out) if not is_valid_uscc(code)]
+            suspects = [i for i, code in enumerate(out) if not is_registry_number_shape(code)]  # shape only:
+            # whether the code fits the subject's kind (check character…) is a whole-row rule (Spec.check_columns)
             return self._scalar(raw, suspects, out, errors) if suspects else out
         out = list(map(str.strip, raw))  # "text"
         limit, required = self.field.text or (0, False)
@@ -99,8 +100,10 @@ class ChunkParser:
                   for index, column in self.columns}
         for name in self.fill:
             parsed[name] = [""] * len(cells)
+        if self.spec.check_columns is not None:
+            self.spec.check_columns(parsed, self.ctx, errors)
         rows = list(zip(*(parsed[f] for f in self.present)))
-        if self.spec.check_row is not None:
+        if self.spec.check_row is not None and self.spec.check_columns is None:
             self._check_rows(rows, errors)
         if not errors:
             return Chunk(lines, rows, [])

@@ -13,6 +13,7 @@ from api.directory.specs import Spec
 from api.directory.tables import import_rejections, imports, inspectors, subjects
 from api.directory.values import split_tags
 from api.tables import change_log, departments
+from domain.codes import SUBJECT_KINDS
 
 SUBJECT_FLAGS = ("abnormal_operation", "key_attention", "dishonest", "serious_violation", "exempt", "deregistered")
 PUBLIC_INSPECTOR_FIELDS = ("name", "gender", "department_code", "post", "certificate_no")  # R-INSP-3
@@ -26,6 +27,7 @@ class Page:
 
 @dataclass
 class SubjectFilter:
+    kinds: list[str] = field(default_factory=list)  # any of them (R-SUBJ-3)
     region: str | None = None
     industry: str | None = None
     credit_classes: list[str] = field(default_factory=list)
@@ -53,6 +55,8 @@ def _page(conn: Connection, query: Select, conditions: list, order: list, offset
 
 def list_subjects(conn: Connection, f: SubjectFilter, sort: str, descending: bool, offset: int, limit: int) -> Page:
     conditions: list = []
+    if f.kinds:
+        conditions.append(subjects.c.subject_kind.in_(f.kinds))
     if f.region:
         conditions.append(subjects.c.region == f.region)
     if f.industry:
@@ -75,8 +79,10 @@ def list_subjects(conn: Connection, f: SubjectFilter, sort: str, descending: boo
 
 
 def subject_view(row: Any) -> dict:
+    """A subject as the API shows it: tags as a list, the kind also by its Chinese name (R-SUBJ-3)."""
     item = dict(row)
     item["tags"] = split_tags(item["tags"])
+    item["subject_kind_name"] = SUBJECT_KINDS.get(item["subject_kind"], item["subject_kind"])
     return item
 
 

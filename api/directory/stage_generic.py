@@ -31,6 +31,7 @@ class Applying:
     now: Callable[[], datetime]
     on_batch: Callable[[int, int, int], None]  # (rows applied, created, updated)
     log_each_created: bool = False  # else a created record's "created" change is its import (created_by_import)
+    keep: tuple[str, ...] = ()  # fields the file does not give: an existing record keeps its value (Spec.create_only)
 
 
 class SpoolStage:
@@ -75,6 +76,8 @@ def _apply_batch(conn: Connection, spec: Spec, present: tuple[str, ...], batch: 
     created = 0
     for code, (line, row) in latest.items():
         before = existing.get(code)
+        if before is not None and applying.keep:
+            row.update({f: before[f] for f in applying.keep})
         if spec.check_existing is not None and (reason := spec.check_existing(before, row, applying.ctx)):
             reject(line, code, reason)
             continue

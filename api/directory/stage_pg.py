@@ -46,7 +46,7 @@ class PgStage:
         for setting in ("work_mem = '64MB'", "jit = off", "enable_hashjoin = off", "enable_mergejoin = off"):
             conn.exec_driver_sql(f"SET LOCAL {setting}")
         self._copy_sql = f"COPY {self.name} ({', '.join(present)}) FROM STDIN WITH (FORMAT csv)"
-        self._apply_sql = text(apply_statement(spec, present, self.name, applying.log_each_created))
+        self._apply_sql = text(apply_statement(spec, present, self.name, applying.log_each_created, applying.keep))
         self._new_buffer()
         self._in_batch = self._in_chunk = 0
         self.count = 0
@@ -135,23 +135,26 @@ class PgStage:
         applying.on_batch(rows, created, updated)
 
 
-def _json_pair(field: str) -> str:
+def _json_pair(field: str, created_only: bool = False) -> str:
     """'"field": [before, after]' as text when the field is new or changed, else NULL (skipped by concat_ws).
     Concatenating to_json() pieces is about 5× cheaper than jsonb_build_object over a million rows."""
     before, after = f"coalesce(to_json(old_{field})::text, 'null')", f"coalesce(to_json({field})::text, 'null')"
-    return (f"CASE WHEN is_new OR old_{field} IS DISTINCT FROM {field} "
-            f"THEN '\"{field}\": [' || {before} || ', ' || {after} || ']' END")
+    changed = "" if created_only else f" OR old_{field} IS DISTINCT FROM {field}"
+    return f"CASE WHEN is_new{changed} THEN '\"{field}\": [' || {before} || ', ' || {after} || ']' END"
 
 
-def apply_statement(spec: Spec, present: tuple[str, ...], stage: str, log_each_created: bool) -> str:
-    """The one statement that logs and upserts a staged batch; returns (created, updated)."""
+def apply_statement(spec: Spec, present: tuple[str, ...], stage: str, log_each_created: bool,
+                    keep: tuple[str, ...] = ()) -> str:
+    """The one statement that logs and upserts a staged batch; returns (created, updated). Fields in `keep` are
+    written on new records only: an existing record keeps its value (Spec.create_only)."""
     key, table = spec.key, spec.table.name
     fields = [f for f in present if f != key]
+    updated = [f for f in fields if f not in keep]
     old = ", ".join(f"t.{f} AS old_{f}" for f in fields)
-    differs = f"({', '.join('t.' + f for f in fields)}) IS DISTINCT FROM ({', '.join('s.' + f for f in fields)})"
-    pairs = ", ".join(_json_pair(f) for f in fields)
+    differs = f"({', '.join('t.' + f for f in updated)}) IS DISTINCT FROM ({', '.join('s.' + f for f in updated)})"
+    pairs = ", ".join(_json_pair(f, f in keep) for f in fields)
     columns = ", ".join(present)
-    sets = ", ".join(f"{f} = EXCLUDED.{f}" for f in fields)
+    sets = ", ".join(f"{f} = EXCLUDED.{f}" for f in updated)
     return f"""
         WITH src AS (
             SELECT DISTINCT ON ({key}) {columns} FROM {stage} ORDER BY {key}, seq DESC

@@ -17,7 +17,9 @@ _EMPTY = text("''")
 
 subjects = Table(
     "subjects", metadata,
-    Column("code", String(18), primary_key=True),  # USCC, or the resident ID of an individual (R-SUBJ-1)
+    # USCC, the resident ID of an individual (R-SUBJ-1), or a registry number (R-SUBJ-3; domain.codes)
+    Column("code", String(32), primary_key=True),
+    Column("subject_kind", String(12), nullable=False, server_default=text("'enterprise'")),  # domain SUBJECT_KINDS
     Column("name", String(200), nullable=False),
     Column("address", String(300), nullable=False, server_default=_EMPTY),
     Column("legal_representative", String(100), nullable=False, server_default=_EMPTY),

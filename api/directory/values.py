@@ -16,6 +16,16 @@ CREDIT_CLASSES = frozenset({"A", "B", "C", "D", ""})
 GENDERS = {"male": "male", "m": "male", "男": "male", "female": "female", "f": "female", "女": "female"}
 STATUSES = {"active": "active", "在岗": "active", "正常": "active", "可用": "active", "": "active",
             "unavailable": "unavailable", "不可用": "unavailable", "暂不可用": "unavailable", "暂停": "unavailable"}
+SUBJECT_KINDS = {  # R-SUBJ-3; "" = inferred from the code (api.directory.specs)
+    "enterprise": "enterprise", "企业": "enterprise",
+    "individual": "individual", "个体": "individual", "个人": "individual", "个体工商户": "individual",
+    "自然人": "individual",
+    "institution": "institution", "机关事业单位": "institution", "机关、事业单位、社会组织": "institution",
+    "机关": "institution", "事业单位": "institution", "社会组织": "institution",
+    "product": "product", "产品": "product", "project": "project", "项目": "project",
+    "behaviour": "behaviour", "behavior": "behaviour", "行为": "behaviour", "活动": "behaviour",
+    "行为/活动": "behaviour", "": "",
+}
 _TAG_SPLIT = re.compile(r"[,，;；|、\n]+")
 _DATE = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?$")
 MAX_TAGS, MAX_TAG_LENGTH = 50, 32
@@ -89,6 +99,15 @@ def risk_level(value: Any) -> str:
         return RISK_LEVELS[word]
     except KeyError:
         raise Invalid(f"「{word}」不是 低、中、高（low、medium、high）之一") from None
+
+
+def subject_kind(value: Any) -> str:
+    """企业/个体/个人/机关事业单位/产品/项目/行为 or the English ids; empty: inferred from the code (R-SUBJ-3)."""
+    word = (value.strip() if type(value) is str else cell_text(value)).lower()
+    try:
+        return SUBJECT_KINDS[word]
+    except KeyError:
+        raise Invalid(f"「{word}」不是 企业、个人、机关事业单位、产品、项目、行为 之一") from None
 
 
 def tags(value: Any) -> str:

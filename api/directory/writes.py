@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from api.audit import diff, record_changes
-from api.directory.specs import Context, Spec
+from api.directory.specs import CodeProblem, Context, Spec
 from api.directory.values import Invalid
 from api.errors import ApiError
 from domain.application import Actor
@@ -18,7 +18,8 @@ LIST_FIELDS = ("tags", "qualifications")
 
 
 def validate_key(spec: Spec, raw: str, ctx: Context) -> str:
-    """The path's code, normalised and checked (R-SUBJ-1: USCC or resident ID; R-INSP-1: resident ID)."""
+    """The path's code, normalised and checked (R-INSP-1: a resident ID); a subject's code only for its shape here,
+    its fit with the kind in validate_body (R-SUBJ-1, R-SUBJ-3)."""
     try:
         return spec.field(spec.key).make_parser(ctx)(raw)
     except Invalid as exc:
@@ -46,6 +47,8 @@ def validate_body(spec: Spec, key: str, body: Any, ctx: Context) -> dict:
         except Invalid as exc:
             problems.append({"field": f.name, "message": f"{f.label}{exc}"})
     if not problems and spec.check_row is not None and (reason := spec.check_row(row, ctx)):
+        if isinstance(reason, CodeProblem):  # the path's code does not fit the subject's kind (R-SUBJ-3)
+            raise ApiError(422, "invalid_code", f"{reason}。", [{"field": spec.key, "message": str(reason)}])
         problems.append({"field": None, "message": reason})
     if problems:
         raise ApiError(422, "validation_error", "；".join(p["message"] for p in problems[:3]) + "。", problems)

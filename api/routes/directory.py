@@ -20,6 +20,7 @@ from api.directory.specs import INSPECTOR, SUBJECT, Context, Spec
 from api.directory.writes import put_record, validate_body, validate_key
 from api.errors import ApiError
 from api.services import Services
+from domain.codes import SUBJECT_KINDS
 
 
 @asynccontextmanager
@@ -43,6 +44,9 @@ Upload = Annotated[UploadFile, File(description="CSV（UTF-8 / UTF-8 BOM / GB180
 AllowPartial = Annotated[bool, Form(description="true：只导入通过校验的行；默认任一行被拒则整个导入不生效")]
 CreditClasses = Annotated[list[Literal["A", "B", "C", "D"]], Query(description="可多选")]
 Flags = Annotated[list[Literal[SUBJECT_FLAGS]], Query(description="可多选，须全部为是")]  # type: ignore[valid-type]
+SubjectKinds = Annotated[list[Literal[tuple(SUBJECT_KINDS)]],  # type: ignore[valid-type]
+                         Query(description="对象类型，可多选（R-SUBJ-3）：enterprise 企业、individual 个人、"
+                                           "institution 机关事业单位、product 产品、project 项目、behaviour 行为")]
 
 
 # ---- imports --------------------------------------------------------------------------------------------
@@ -86,15 +90,16 @@ def import_rejections(import_id: str, principal: CurrentPrincipal, services: Ser
 
 # ---- subjects -------------------------------------------------------------------------------------------
 @router.get("/subjects")
-def list_subjects(principal: CurrentPrincipal, services: ServicesDep, region: str | None = None,
-                  industry: str | None = None, credit_class: CreditClasses = [],
+def list_subjects(principal: CurrentPrincipal, services: ServicesDep, subject_kind: SubjectKinds = [],
+                  region: str | None = None, industry: str | None = None, credit_class: CreditClasses = [],
                   risk_level: Literal["low", "medium", "high"] | None = None, flag: Flags = [],
                   tag: str | None = None, q: Search = None,
                   sort: Literal["code", "name", "updated_at", "complaints_count", "credit_class"] = "code",
                   order: Literal["asc", "desc"] = "asc", page: PageNo = 1, page_size: PageSize = 20) -> dict:
-    """The master directory or a tag-cut sub-directory (R-SUBJ-2): filtered, searched, sorted, paginated."""
-    f = SubjectFilter(region=region, industry=industry, credit_classes=list(credit_class), risk_level=risk_level,
-                      flags=list(flag), tag=tag, q=q)
+    """The master directory or a tag-cut sub-directory (R-SUBJ-2), of some kinds of subject (R-SUBJ-3): filtered,
+    searched, sorted, paginated."""
+    f = SubjectFilter(kinds=list(subject_kind), region=region, industry=industry, credit_classes=list(credit_class),
+                      risk_level=risk_level, flags=list(flag), tag=tag, q=q)
     with services.engine.connect() as conn:
         result = queries.list_subjects(conn, f, sort, order == "desc", (page - 1) * page_size, page_size)
     return {"items": result.items, "total": result.total, "page": page, "page_size": page_size}
@@ -102,7 +107,7 @@ def list_subjects(principal: CurrentPrincipal, services: ServicesDep, region: st
 
 @router.get("/subjects/{code}")
 def get_subject(code: str, principal: CurrentPrincipal, services: ServicesDep) -> dict:
-    """One subject by its USCC or resident ID."""
+    """One subject by its code: USCC, resident ID or registry number (R-SUBJ-3)."""
     return queries.subject_view(_record(services, SUBJECT, code.strip().upper()))
 
 

@@ -204,7 +204,7 @@ def test_line_numbers_count_physical_lines_when_a_quoted_cell_spans_two(server, 
 
 def test_a_file_without_the_code_column_fails_saying_which_column_is_missing(server, tmp_path):
     view = imported(server, write_csv(tmp_path / "s.csv", ["名称", "地址"], [["甲", "乙"]]))
-    assert view["status"] == "failed" and "缺少「统一社会信用代码/身份证号」列" in view["error"]
+    assert view["status"] == "failed" and "缺少「统一社会信用代码/身份证号/登记编号」列" in view["error"]
 
 
 def test_an_old_xls_or_an_empty_file_fails_with_a_readable_reason(server, tmp_path):

@@ -11,8 +11,9 @@ from datetime import date
 import pytest
 
 from domain.codes import (
-    USCC_CHARSET, generate_resident_id, generate_uscc, is_valid_resident_id, is_valid_subject_code, is_valid_uscc,
-    normalize_code, resident_id_check_char, resident_id_gender, uscc_check_char,
+    SUBJECT_KINDS, USCC_CHARSET, code_fits_kind, generate_resident_id, generate_uscc, infer_subject_kind,
+    is_valid_registry_number, is_valid_resident_id, is_valid_subject_code, is_valid_uscc, normalize_code,
+    resident_id_check_char, resident_id_gender, uscc_check_char,
 )
 
 USCC_EXAMPLE = "91350100M000100Y43"
@@ -113,3 +114,50 @@ def test_generators_refuse_numbers_outside_their_family():
         generate_uscc(10**8)
     with pytest.raises(ValueError):
         generate_resident_id(-1)
+
+
+# ---- subject kinds and registry numbers (R-SUBJ-3) -------------------------------------------------------
+BOTH = "110105197001010054"  # a valid resident ID that happens to be a valid USCC as well
+INSTITUTION = generate_uscc(5, authority="1", kind="2", region="330000")  # 机构编制 authority, 事业单位
+
+
+@pytest.mark.parametrize("code", ["SC-001", "P1", "2024-330106-47-01-000123", "A" * 32, "9" * 17, "X"])
+def test_a_registry_number_is_1_to_32_letters_digits_and_dashes(code):  # R-SUBJ-3
+    assert is_valid_registry_number(code)
+
+
+@pytest.mark.parametrize("code", ["", "A" * 33, "-SC001", "SC001-", "sc-001", "SC 001", "SC_001", "国械注准2015"])
+def test_a_registry_number_outside_the_rule_is_invalid(code):  # R-SUBJ-3
+    assert not is_valid_registry_number(code)
+
+
+@pytest.mark.parametrize("code", [USCC_EXAMPLE, ID_EXAMPLE, "91350100M000100Y44", "A" * 18, "1" * 18])
+def test_a_registry_number_may_not_have_the_shape_of_a_uscc_or_resident_id(code):  # R-SUBJ-3
+    # 18 characters without a dash, valid or mistyped: kinds' codes never collide
+    assert not is_valid_registry_number(code)
+    assert is_valid_registry_number(code[:9] + "-" + code[9:])
+
+
+def test_the_kind_is_inferred_from_a_valid_resident_id_or_uscc_only():  # R-SUBJ-3
+    assert infer_subject_kind(ID_EXAMPLE) == "individual"
+    assert infer_subject_kind(USCC_EXAMPLE) == "enterprise"
+    assert infer_subject_kind(BOTH) == "individual" and is_valid_uscc(BOTH)  # a resident ID comes first
+    assert infer_subject_kind("SC-001") is None and infer_subject_kind("91350100M000100Y44") is None
+    born_later = "110105203001010024"
+    assert infer_subject_kind(born_later[:17] + resident_id_check_char(born_later[:17]), date(2026, 3, 2)) is None
+
+
+@pytest.mark.parametrize("kind, code, fits", [
+    ("enterprise", USCC_EXAMPLE, True), ("institution", INSTITUTION, True),
+    ("institution", "91350100M000100Y44", False), ("enterprise", ID_EXAMPLE, False),
+    ("individual", ID_EXAMPLE, True), ("individual", USCC_EXAMPLE, False), ("product", "SC-001", True),
+    ("project", "2024-330106-47-01-000123", True), ("behaviour", "HD2026001", True), ("product", USCC_EXAMPLE, False),
+    ("behaviour", "91350100M000100Y44", False), ("spaceship", "SC-001", False),
+])
+def test_a_code_fits_its_kind(kind, code, fits):  # R-SUBJ-1, R-SUBJ-3
+    assert code_fits_kind(code, kind) is fits
+
+
+def test_every_kind_has_a_chinese_name():  # R-SUBJ-3
+    assert SUBJECT_KINDS == {"enterprise": "企业", "individual": "个人", "institution": "机关事业单位",
+                             "product": "产品", "project": "项目", "behaviour": "行为"}
