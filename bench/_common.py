@@ -206,6 +206,30 @@ def _postgres_seconds(match: str | None) -> float:
     return total
 
 
+def _tree_seconds(roots: Sequence[int]) -> float:
+    """CPU of the given processes and all their descendants (uvicorn workers under a supervisor, say)."""
+    if not roots:
+        return 0.0
+    parents: dict[int, int] = {}
+    try:
+        pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return sum(_process_seconds(p) for p in roots)
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                parents[pid] = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    wanted = set(roots)
+    changed = True
+    while changed:
+        grown = {pid for pid, parent in parents.items() if parent in wanted} - wanted
+        changed = bool(grown)
+        wanted |= grown
+    return sum(_process_seconds(pid) for pid in wanted)
+
+
 @dataclass
 class CpuSnapshot:
     system: float
@@ -214,10 +238,10 @@ class CpuSnapshot:
     postgres: float
 
     @classmethod
-    def take(cls, server_pid: int | None, postgres_match: str | None) -> "CpuSnapshot":
+    def take(cls, server_pid: int | Sequence[int] | None, postgres_match: str | None) -> "CpuSnapshot":
+        roots = [server_pid] if isinstance(server_pid, int) else list(server_pid or ())
         return cls(system=_system_busy_seconds(), bench=_process_seconds(os.getpid()),
-                   server=_process_seconds(server_pid) if server_pid else 0.0,
-                   postgres=_postgres_seconds(postgres_match))
+                   server=_tree_seconds(roots), postgres=_postgres_seconds(postgres_match))
 
 
 @dataclass
@@ -270,7 +294,7 @@ Operation = Callable[[], Sequence[float]]  # does one operation, returns each co
 
 
 def run_phase(label: str, threads: int, seconds: float, warmup_seconds: float,
-              make_operation: Callable[[int], Operation], server_pid: int | None = None,
+              make_operation: Callable[[int], Operation], server_pid: int | Sequence[int] | None = None,
               postgres_match: str | None = None) -> PhaseResult:
     """Every thread builds its operation, warms up, waits for the others, then runs until `seconds` pass.
 

@@ -3,8 +3,10 @@
 One operation is "initiate + 3 responses" (4 commands): the lead department (scjg) initiates a joint task pushed
 to wlj, gxj and yjj, then each of the three accepts it. Measured, after a warm-up, with 1 and 8 concurrent clients:
 
-- http: a real `jointinspect serve` (one uvicorn worker, its projections running) in its own process; each client
-  is a thread with its own keep-alive httpx.Client. Latency is per command, as the client sees it.
+- http: the deployment ARCHITECTURE.md describes: a real `jointinspect serve` (API only, one uvicorn worker by
+  default) and one `jointinspect projections run` worker, each in its own process, woken by LISTEN/NOTIFY; each
+  client is a thread with its own keep-alive httpx.Client. Latency is per command, as the client sees it.
+  `--projections-in-api` runs the projections inside the API process instead (the `make run` set-up).
 - raw:  `domain.application.JointInspect` in this process on a database of its own, no HTTP: initiate_task and
   three respond calls, each saved separately (4 appends per operation), from 1 and 8 threads.
 
@@ -57,8 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--idempotency-keys", action="store_true",
                         help="send an Idempotency-Key with every HTTP command (adds a lookup and a row each)")
     parser.add_argument("--workers", type=int, default=1, help="API processes (jointinspect serve --workers)")
-    parser.add_argument("--projection-worker", action="store_true",
-                        help="run projections in their own process (jointinspect projections run), not in the API")
+    parser.add_argument("--projections-in-api", action="store_true",
+                        help="run the projections inside the API process, not in their own worker process")
     parser.add_argument("--server-log-level", default="warning",
                         help="the server's JOINTINSPECT_LOG_LEVEL (info adds an access-log line per request)")
     args = parser.parse_args(argv)
@@ -84,18 +86,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             raw[n] = measure_raw(raw_url, n, args.seconds, args.warmup, databases.prefix)
             report_progress(raw[n])
         prepare_accounts(http_url)
+        separate = not args.projections_in_api
         server_env = {"JOINTINSPECT_WORKERS": str(args.workers)}
-        if args.projection_worker:
+        if separate:
             server_env["JOINTINSPECT_RUN_PROJECTIONS"] = "false"
         with serve(http_url, log_level=args.server_log_level, extra_env=server_env) as server, \
-                projection_worker(http_url, args.projection_worker):
+                projection_worker(http_url, separate) as worker_pid:
             print(f"  (server: pid {server.pid}, {server.base_url}, {args.workers} uvicorn worker(s), projections "
-                  f"{'in their own process' if args.projection_worker else 'in the API process'}; "
-                  "with several workers the server CPU column counts the supervisor only)")
+                  f"{f'in their own process, pid {worker_pid}' if separate else 'in the API process'}; "
+                  "the server CPU column counts the API processes and the projection worker)")
             tokens = login(server.base_url)
+            server_pids = [server.pid] + ([worker_pid] if worker_pid else [])
             for n in concurrencies:
                 http[n] = measure_http(server.base_url, tokens, n, args.seconds, args.warmup, args.idempotency_keys,
-                                       server.pid, databases.prefix)
+                                       server_pids, databases.prefix)
                 report_progress(http[n])
         stored = {"raw": count_events(raw_url), "http": count_events(http_url)}
     print()
@@ -163,17 +167,17 @@ def measure_raw(database_url: str, threads: int, seconds: float, warmup: float, 
 
 
 @contextmanager
-def projection_worker(database_url: str, enabled: bool) -> Iterator[None]:
-    """`jointinspect projections run` in its own process, as a deployment would run it."""
+def projection_worker(database_url: str, enabled: bool) -> Iterator[int | None]:
+    """`jointinspect projections run` in its own process, as a deployment would run it; yields its pid."""
     if not enabled:
-        yield
+        yield None
         return
     env = dict(os.environ, JOINTINSPECT_DATABASE_URL=database_url, JOINTINSPECT_ENV="test",
                JOINTINSPECT_NOW=BENCH_NOW, JOINTINSPECT_LOG_LEVEL="warning")
     process = subprocess.Popen([sys.executable, "-m", "api.cli", "projections", "run"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL)
     try:
-        yield
+        yield process.pid
     finally:
         process.terminate()
         process.wait(timeout=15)
@@ -212,7 +216,7 @@ def login(base_url: str) -> dict[str, str]:
 
 
 def measure_http(base_url: str, tokens: dict[str, str], threads: int, seconds: float, warmup: float,
-                 idempotency_keys: bool, server_pid: int, pg_match: str) -> PhaseResult:
+                 idempotency_keys: bool, server_pids: list[int], pg_match: str) -> PhaseResult:
     import httpx
 
     auth = {user: {"Authorization": f"Bearer {token}"} for user, token in tokens.items()}
@@ -251,7 +255,7 @@ def measure_http(base_url: str, tokens: dict[str, str], threads: int, seconds: f
             return latencies
         return operation
 
-    return run_phase("http", threads, seconds, warmup, make_operation, server_pid=server_pid,
+    return run_phase("http", threads, seconds, warmup, make_operation, server_pid=server_pids,
                      postgres_match=pg_match)
 
 
