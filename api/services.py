@@ -63,7 +63,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     )
     engine = app.recorder.datastore.engine  # type: ignore[attr-defined]
     tables.metadata.create_all(engine)
-    read_tables.metadata.create_all(engine)
+    read_tables.create_all(engine)  # with indexes added since the tables were made
     checklist_tables.metadata.create_all(engine)
     directory_tables.create_all(engine)
     runner = ProjectionRunner(app, engine, [TasksProjection(), NoticesProjection(), SubjectDrawsProjection(),

@@ -64,15 +64,18 @@ def late_responses(engine: Engine, *, today: date, department: str | None, offse
     """Responses past their deadline (still pending) or given after it (R-JOINT-4, R-OVER-1)."""
     td = task_departments
     overdue = and_(td.c.response_status == "pending", td.c.response_deadline < today)
-    live = and_(task_summary.c.task_id == td.c.task_id, task_summary.c.merged_into.is_(None),
-                task_summary.c.cancel_reason.is_(None))
-    conditions = [td.c.role == "responder", or_(overdue, td.c.late.is_(True))]
+    ts = task_summary.alias("closed_task")  # few rows: ix_task_summary_closed
+    closed = exists().where(ts.c.task_id == td.c.task_id, or_(ts.c.merged_into.is_not(None),
+                                                            ts.c.cancel_reason.is_not(None)))
+    conditions = [td.c.role == "responder", or_(overdue, td.c.late.is_(True)), ~closed]
     if department:
         conditions.append(td.c.department == department)
-    query = select(td, task_summary.c.title).select_from(td.join(task_summary, live)).where(and_(*conditions))
+    where = and_(*conditions)  # implies the partial indexes' predicate (projections.tables): index-only count
     with engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        rows = conn.execute(query.order_by(td.c.response_deadline, td.c.task_id, td.c.department)
+        total = conn.execute(select(func.count()).select_from(td).where(where)).scalar_one()
+        rows = conn.execute(select(td, task_summary.c.title)
+                            .select_from(td.join(task_summary, task_summary.c.task_id == td.c.task_id)).where(where)
+                            .order_by(td.c.response_deadline, td.c.task_id, td.c.department)
                             .offset(offset).limit(limit)).mappings().all()
     return Page(items=[dict(r) for r in rows], total=total)
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from eventsourcing.utils import get_topic
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from domain.joint_task import JointTask
 from domain.working_days import local_date
+from projections.bulk import chunks, insert_rows, probe_by_index
 from projections.tables import subject_draws, task_summary
 
 
@@ -21,16 +22,22 @@ class SubjectDrawsProjection:
     topics = (get_topic(JointTask.SubjectsDrawn),)  # the runner reads no other events
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
-        if not isinstance(event, JointTask.SubjectsDrawn):
+        self.apply_batch(conn, [(event, position)])
+
+    def apply_batch(self, conn: Connection, items: list[tuple[Any, int]]) -> None:
+        """A task's new draw supersedes its earlier ones: two statements per batch, whatever its size."""
+        draws = [e for e, _ in items if isinstance(e, JointTask.SubjectsDrawn)]
+        if not draws:
             return
-        task_id = str(event.originator_id)
-        lead = event.actor["department"]  # only the lead draws (R-JOINT-6)
-        conn.execute(update(subject_draws).where(subject_draws.c.task_id == task_id).values(current=False))
-        if event.drawn:
-            year = local_date(event.at).year
-            conn.execute(insert(subject_draws), [
-                {"draw_id": event.draw_id, "code": code, "task_id": task_id, "lead_department": lead,
-                 "year": year, "current": True} for code in event.drawn])
+        latest = {str(e.originator_id): e.draw_id for e in draws}  # each task's last draw in this batch
+        probe_by_index(conn)
+        for chunk in chunks(sorted(latest)):
+            conn.execute(update(subject_draws).where(subject_draws.c.task_id.in_(chunk)).values(current=False))
+        insert_rows(conn, subject_draws, [
+            {"draw_id": e.draw_id, "code": code, "task_id": str(e.originator_id),
+             "lead_department": e.actor["department"],  # only the lead draws (R-JOINT-6)
+             "year": local_date(e.at).year, "current": e.draw_id == latest[str(e.originator_id)]}
+            for e in draws for code in e.drawn])
 
 
 def capped_codes(conn: Connection, *, year: int, task_id: str, cap: int) -> select:

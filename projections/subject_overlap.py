@@ -13,13 +13,13 @@ from datetime import datetime
 from typing import Any, Callable
 
 from eventsourcing.utils import get_topic
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.engine import Connection
 
 from domain.joint_task import JointTask
 from domain.joint_task_rules import task_status
 from domain.working_days import local_date
-from projections.bulk import RowSet, chunks, insert_rows
+from projections.bulk import RowSet, among, chunks, insert_rows, probe_by_index, select_rows
 from projections.tables import overlap_departments, overlap_inspections, overlap_subjects, overlap_tasks
 
 LIVE = ("awaiting_responses", "responded", "day_proposed", "day_agreed")  # a visit may still be to come
@@ -41,10 +41,8 @@ class _Batch:
         for task_id in need_subjects:
             self.subjects[task_id] = []
         for chunk in chunks(sorted(need_subjects)):
-            rows = conn.execute(select(overlap_subjects.c.task_id, overlap_subjects.c.code)
-                                .where(overlap_subjects.c.task_id.in_(chunk)).order_by(overlap_subjects.c.code))
-            for task_id, code in rows:
-                self.subjects[task_id].append(code)
+            for row in sorted(select_rows(conn, overlap_subjects, "task_id", chunk), key=lambda r: r["code"]):
+                self.subjects[row["task_id"]].append(row["code"])
 
     def flush(self, conn: Connection) -> None:
         self.tasks.flush(conn)
@@ -77,12 +75,16 @@ class SubjectOverlapProjection:
                    and (h := getattr(self, "_on_" + type(e).__name__, None)) is not None]
         if not handled:
             return
+        probe_by_index(conn)
         batch = _Batch()
         batch.load(conn, {str(e.originator_id) for e, _, _ in handled},
                    {str(e.originator_id) for e, _, _ in handled if isinstance(e, JointTask.Inspected)})
+        last: dict[str, int] = {}  # task → the position of its last event in this batch
         for event, position, handler in handled:
             handler(batch, event)
-            _refresh(batch, str(event.originator_id), position)
+            last[str(event.originator_id)] = position
+        for task_id, position in last.items():  # the stage depends only on the facts as they end up
+            _refresh(batch, task_id, position)
         batch.flush(conn)
 
     # ---- one handler per event type --------------------------------------------------------------
@@ -199,27 +201,33 @@ def overlap_flags(conn: Connection, codes: list[str], *, year: int, task_id: str
     each with its inspections of the code this year by department and item, and its pending visit."""
     s, t, i = overlap_subjects, overlap_tasks, overlap_inspections
     found: dict[str, list[dict]] = {}
-    for chunk in chunks(codes):
-        done: dict[tuple[str, str], list[dict]] = {}
-        for r in conn.execute(select(i.c.code, i.c.task_id, i.c.department, i.c.item, i.c.inspected_on)
-                              .where(i.c.code.in_(chunk), i.c.year == year, i.c.task_id != task_id)
-                              .order_by(i.c.inspected_on, i.c.department, i.c.item)):
-            done.setdefault((r.code, r.task_id), []).append(
-                {"department": r.department, "item": r.item, "inspected_on": r.inspected_on})
+    probe_by_index(conn)
+    for chunk in [list(codes)] if conn.dialect.name == "postgresql" else chunks(codes):
+        source, wanted = among(conn, s, s.c.code, chunk)
         rows = conn.execute(
             select(s.c.code, s.c.draw_year, t.c.task_id, t.c.lead_department, t.c.status, t.c.agreed_day,
-                   t.c.proposed_day, t.c.visiting)
-            .select_from(s.join(t, t.c.task_id == s.c.task_id))
-            .where(s.c.code.in_(chunk), s.c.task_id != task_id).order_by(s.c.code, s.c.drawn_at, t.c.task_id))
-        for r in rows:
-            visiting, inspections = json.loads(r.visiting), done.get((r.code, r.task_id), [])
-            if r.draw_year != year and not visiting and not inspections:
-                continue
-            found.setdefault(r.code, []).append({
-                "task_id": r.task_id, "lead_department": r.lead_department, "status": r.status,
-                "agreed_day": r.agreed_day, "proposed_day": r.proposed_day, "inspections": inspections,
-                "pending_visit": {"day": r.agreed_day or r.proposed_day, "day_state": _day_state(r),
-                                  "departments": visiting} if visiting else None})
+                   t.c.proposed_day, t.c.visiting, i.c.department, i.c.item, i.c.inspected_on)
+            .select_from(source.join(t, t.c.task_id == s.c.task_id).outerjoin(i, and_(
+                i.c.code == s.c.code, i.c.year == year, i.c.task_id == s.c.task_id)))
+            .where(wanted, s.c.task_id != task_id)
+            .order_by(s.c.code, s.c.drawn_at, t.c.task_id, i.c.inspected_on, i.c.department, i.c.item))
+        entries: dict[tuple[str, str], tuple[int, dict]] = {}
+        # tens of thousands of rows for 10,000 codes: plain tuples, and no JSON parse for the common "[]"
+        for code, draw_year, other, lead, status, agreed, proposed, visiting, department, item, on in rows:
+            entry = entries.get((code, other))
+            if entry is None:
+                departments = [] if visiting == "[]" else json.loads(visiting)
+                entry = entries[(code, other)] = (draw_year, {
+                    "task_id": other, "lead_department": lead, "status": status, "agreed_day": agreed,
+                    "proposed_day": proposed, "inspections": [],
+                    "pending_visit": {"day": agreed or proposed,
+                                      "day_state": "agreed" if agreed else ("proposed" if proposed else None),
+                                      "departments": departments} if departments else None})
+            if department is not None:
+                entry[1]["inspections"].append({"department": department, "item": item, "inspected_on": on})
+        for (code, _), (draw_year, flag) in entries.items():
+            if draw_year == year or flag["pending_visit"] or flag["inspections"]:
+                found.setdefault(code, []).append(flag)
     return found
 
 
@@ -227,10 +235,6 @@ def _task_view(r: Any) -> dict:
     return {"task_id": r["task_id"], "title": r["title"], "lead_department": r["lead_department"],
             "status": r["status"], "window_start": r["window_start"], "window_end": r["window_end"],
             "proposed_day": r["proposed_day"], "agreed_day": r["agreed_day"], "merged_into": r["merged_into"]}
-
-
-def _day_state(r: Any) -> str | None:
-    return "agreed" if r.agreed_day else ("proposed" if r.proposed_day else None)
 
 
 def _inspection_groups(conn: Connection, code: str, year: int) -> list[dict]:

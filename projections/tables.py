@@ -2,12 +2,22 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text,
+    BigInteger, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text, and_, or_,
 )
+from sqlalchemy.engine import Engine
 
 from projections.sqltypes import UTCDateTime
 
 metadata = MetaData()
+
+
+def create_all(engine: Engine) -> None:
+    """Create missing tables, and missing indexes of tables that already exist (create_all alone skips those)."""
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
 
 projection_tracking = Table(
     "projection_tracking", metadata,
@@ -37,6 +47,8 @@ task_summary = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("position", BigInteger, nullable=False),
 )
+_CLOSED = or_(task_summary.c.merged_into.is_not(None), task_summary.c.cancel_reason.is_not(None))
+Index("ix_task_summary_closed", task_summary.c.task_id, postgresql_where=_CLOSED, sqlite_where=_CLOSED)
 
 task_departments = Table(
     "task_departments", metadata,
@@ -58,6 +70,17 @@ task_departments = Table(
     Index("ix_task_departments_department", "department", "response_status"),
     Index("ix_task_departments_deadline", "response_status", "response_deadline"),
 )
+
+# The late-response list (R-JOINT-4, R-OVER-1) reads only responders that answered late or are still pending:
+# partial indexes in the list's order, carrying what its filter needs, so the count is an index-only scan.
+_LATE_CANDIDATE = and_(task_departments.c.role == "responder",
+                       or_(task_departments.c.late.is_(True), task_departments.c.response_status == "pending"))
+Index("ix_task_departments_late", task_departments.c.response_deadline, task_departments.c.task_id,
+      task_departments.c.department, postgresql_include=["response_status", "late"],
+      postgresql_where=_LATE_CANDIDATE, sqlite_where=_LATE_CANDIDATE)
+Index("ix_task_departments_late_by_department", task_departments.c.department,
+      task_departments.c.response_deadline, task_departments.c.task_id,
+      postgresql_include=["response_status", "late"], postgresql_where=_LATE_CANDIDATE, sqlite_where=_LATE_CANDIDATE)
 
 task_timeline = Table(
     "task_timeline", metadata,
@@ -129,7 +152,7 @@ overlap_subjects = Table(  # the task's current draw only: a redraw replaces its
     Column("code", String(32), primary_key=True),
     Column("draw_year", Integer, nullable=False),
     Column("drawn_at", UTCDateTime(), nullable=False),
-    Index("ix_overlap_subjects_code", "code", "task_id"),
+    Index("ix_overlap_subjects_code", "code", "task_id", postgresql_include=["draw_year", "drawn_at"]),
 )
 
 overlap_inspections = Table(  # one row per subject, department and item a recorded inspection covered

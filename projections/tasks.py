@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from domain.joint_task import JointTask
 from domain.joint_task_rules import late_reason_after_response, task_status
-from projections.bulk import RowSet, insert_rows
+from projections.bulk import RowSet, insert_rows, probe_by_index
 from projections.tables import task_departments, task_summary, task_timeline
 
 
@@ -60,12 +60,16 @@ class TasksProjection:
                    and (h := getattr(self, "_on_" + type(e).__name__, None)) is not None]
         if not handled:
             return
+        probe_by_index(conn)
         batch = _Batch()
         batch.load(conn, {str(e.originator_id) for e, _, h in handled})
+        last: dict[str, tuple[datetime, int]] = {}  # task → its last event's time and position in this batch
         for event, position, handler in handled:
             handler(batch, event)
             batch.timeline.append(_timeline_row(event, position))
-            _refresh_status(batch, str(event.originator_id), _when(event), position)
+            last[str(event.originator_id)] = (_when(event), position)
+        for task_id, (at, position) in last.items():  # the stage depends only on the facts as they end up
+            _refresh_status(batch, task_id, at, position)
         batch.flush(conn)
 
     # ---- one handler per event type --------------------------------------------------------------
@@ -190,12 +194,17 @@ _TIMELINE_FIELDS = ("deadline", "decision", "item_ids", "reason", "late", "day",
                     "responding_departments", "items", "departments")
 
 
+_FIELDS_BY_TYPE: dict[type, tuple[str, ...]] = {}  # the timeline fields an event class carries, found once
+
+
 def _timeline_row(e: Any, position: int) -> dict:
+    fields = _FIELDS_BY_TYPE.get(type(e))
+    if fields is None:
+        fields = _FIELDS_BY_TYPE[type(e)] = tuple(f for f in _TIMELINE_FIELDS if hasattr(e, f))
     data = {}
-    for field in _TIMELINE_FIELDS:
-        if hasattr(e, field):
-            value = getattr(e, field)
-            data[field] = str(value) if isinstance(value, (date, datetime)) or field.endswith("task_id") else value
+    for field in fields:
+        value = getattr(e, field)
+        data[field] = str(value) if isinstance(value, (date, datetime)) or field.endswith("task_id") else value
     if type(e).__name__ == "MergeAbsorbed":
         data["departments"] = sorted(e.responses)
     return {"position": position, "task_id": str(e.originator_id), "at": _when(e), "event_type": type(e).__name__,

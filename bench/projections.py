@@ -1,0 +1,194 @@
+"""Projections at scale on PostgreSQL: rebuild from 1,000,000 events beside the raw read of the log, the
+late-response list over 100,000+ tasks, and draw-time overlap flags for 10,000 subjects.
+
+1. A year of joint tasks (bench/_history.py: the domain objects themselves, every rule checked) is built in two
+   worker processes, turned into stored events by the application's mapper, and inserted into the recorder's
+   events table 5,000 rows per statement (no HTTP, no commands; the recorder's ORM path was 3x slower).
+2. The raw read: the whole notification log read with `recorder.select_notifications` in batches of 5,000 and
+   each notification decoded with `app.mapper.to_domain_event` — the floor under any projection.
+3. `runner.rebuild(name)` for every projection, one after another; events/s = log length / seconds. The target
+   ratio is the slowest projection's events/s over the raw read's (the all-in-sequence figure is printed too).
+4. `projections.queries.late_responses` (GET /oversight/late-responses) on the rebuilt tables: varied
+   departments and pages.
+5. `projections.subject_overlap.overlap_flags` (what a draw's execution records) for 10,000 drawn subjects.
+
+    python bench/projections.py [--events 1000000] [--runs 200]
+
+Prints figures and ends with one TARGET line per target; nothing is asserted.
+"""
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import random
+import statistics
+import sys
+import time
+from datetime import datetime, time as clock_time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # else this file shadows the projections package
+
+from _common import FreshDatabases, bench_database_url, percentile, print_table, redact, target_line  # noqa: I001
+from _history import BENCH_TODAY, DEPARTMENTS, code_of, specs, stored_chunk
+from eventsourcing.utils import get_topic
+from sqlalchemy import func, insert, select, text
+
+from api.services import Services, build_services
+from api.settings import Settings
+from domain.clock import SHANGHAI, FakeClock
+from domain.joint_task import JointTask
+from projections.queries import late_responses
+from projections.subject_overlap import LIVE, overlap_flags
+from projections.tables import overlap_tasks, task_departments, task_summary
+
+READ_BATCH = 5000
+INSERT_BATCH = 5000
+CHUNK_TASKS = 2000  # tasks per worker job: their events are interleaved in time within the chunk
+
+
+def write_history(services: Services, wanted: int, subjects: int, workers: int) -> tuple[int, int, float]:
+    """Build the events in `workers` processes (domain objects + the application's mapper) and insert the stored
+    events here, INSERT_BATCH rows per statement, until `wanted` are stored; returns (events, tasks, seconds)."""
+    table = services.app.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
+    initiated = get_topic(JointTask.Initiated)
+    plans = specs(int(wanted / 8.4))  # ~8.6 events a task: a few more than needed; stop at `wanted`
+    jobs = [(plans[i:i + CHUNK_TASKS], i, subjects) for i in range(0, len(plans), CHUNK_TASKS)]
+    written, tasks, started = 0, 0, time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        for rows in pool.imap(stored_chunk, jobs):
+            rows = rows[:wanted - written]
+            with services.engine.begin() as conn:
+                for start in range(0, len(rows), INSERT_BATCH):
+                    conn.execute(insert(table), [
+                        {"originator_id": r[0], "originator_version": r[1], "topic": r[2], "state": r[3]}
+                        for r in rows[start:start + INSERT_BATCH]])
+            written += len(rows)
+            tasks += sum(r[2] == initiated for r in rows)
+            if written >= wanted:
+                pool.terminate()
+                break
+    return written, tasks, time.perf_counter() - started
+
+
+def raw_read(services: Services) -> tuple[int, float]:
+    """Read and decode the whole log, as a projection must at the least."""
+    app, position, count = services.app, 0, 0
+    started = time.perf_counter()
+    while True:
+        notifications = app.recorder.select_notifications(position, READ_BATCH, inclusive_of_start=False)
+        if not notifications:
+            break
+        for notification in notifications:
+            app.mapper.to_domain_event(notification)
+        count += len(notifications)
+        position = notifications[-1].id
+    return count, time.perf_counter() - started
+
+
+def rebuild_all(services: Services) -> list[tuple[str, int, float]]:
+    results = []
+    for projection in services.runner.projections:
+        started = time.perf_counter()
+        passed = services.runner.rebuild(projection.name)
+        results.append((projection.name, passed, time.perf_counter() - started))
+    with services.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))  # what autovacuum does to the rebuilt tables soon after
+    return results
+
+
+def time_late_responses(services: Services, runs: int) -> tuple[list[float], int]:
+    """`runs` calls with a random department filter (or none) and page, as the office pages through the list."""
+    rnd = random.Random(11)
+    timings, total = [], 0
+    for n in range(runs + 10):
+        department = None if rnd.random() < 0.3 else rnd.choice(DEPARTMENTS)
+        page_size = rnd.choice((20, 50, 100))
+        page = 1 if rnd.random() < 0.6 else rnd.randint(2, 20)
+        started = time.perf_counter()
+        result = late_responses(services.engine, today=BENCH_TODAY, department=department,
+                                offset=(page - 1) * page_size, limit=page_size)
+        if n >= 10:  # the first ten warm the pool and the caches
+            timings.append((time.perf_counter() - started) * 1000)
+        if department is None:
+            total = result.total
+    return timings, total
+
+
+def time_overlap_flags(services: Services, subjects: int, count: int, repeat: int = 3) -> tuple[list[float], int]:
+    rnd = random.Random(13)
+    timings, flagged = [], 0
+    for _ in range(repeat):
+        codes = [code_of(n) for n in rnd.sample(range(subjects), count)]
+        started = time.perf_counter()
+        with services.engine.connect() as conn:
+            flags = overlap_flags(conn, codes, year=BENCH_TODAY.year, task_id="bench-new-task")
+        timings.append(time.perf_counter() - started)
+        flagged = len(flags)
+    return timings, flagged
+
+
+def counts(services: Services) -> dict[str, int]:
+    with services.engine.connect() as conn:
+        return {
+            "tasks": conn.execute(select(func.count()).select_from(task_summary)).scalar_one(),
+            "department rows": conn.execute(select(func.count()).select_from(task_departments)).scalar_one(),
+            "open tasks": conn.execute(select(func.count()).select_from(overlap_tasks)
+                                       .where(overlap_tasks.c.status.in_(LIVE))).scalar_one(),
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--subjects", type=int, default=400_000, help="the pool draws pick subjects from")
+    parser.add_argument("--flag-subjects", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=200, help="late-response queries timed")
+    parser.add_argument("--workers", type=int, default=2, help="processes building the events")
+    args = parser.parse_args()
+    admin = bench_database_url()
+    with FreshDatabases(admin, prefix="jointinspect_bench_projections") as databases:
+        url = databases.create("store")
+        print(f"PostgreSQL {databases.server_version()} via {redact(admin).rsplit('/', 1)[0]}")
+        clock = FakeClock(datetime.combine(BENCH_TODAY, clock_time(9), tzinfo=SHANGHAI))
+        services = build_services(Settings(database_url=url, env="test", listen=False), clock)
+        try:
+            run(services, args)
+        finally:
+            services.close()
+
+
+def run(services: Services, args: argparse.Namespace) -> None:
+    written, tasks, seconds = write_history(services, args.events, args.subjects, args.workers)
+    print(f"wrote {written:,} events of {tasks:,} tasks in {seconds:.1f} s ({written / seconds:,.0f} events/s)")
+    read, read_seconds = raw_read(services)
+    raw_rate = read / read_seconds
+    print(f"raw read = select_notifications in batches of {READ_BATCH:,} + mapper.to_domain_event for each: "
+          f"{read:,} events in {read_seconds:.1f} s = {raw_rate:,.0f} events/s (the floor under any projection)")
+    results = rebuild_all(services)
+    total_seconds = sum(r[2] for r in results)
+    print_table(["projection rebuilt", "log events passed", "seconds", "events/s", "vs raw read"], [
+        [name, f"{passed:,}", f"{s:.1f}", f"{passed / s:,.0f}", f"{passed / s / raw_rate:.2f}"]
+        for name, passed, s in results] + [
+        ["all, one after another", f"{read:,}", f"{total_seconds:.1f}", f"{read / total_seconds:,.0f}",
+         f"{read / total_seconds / raw_rate:.2f}"]])
+    figures = counts(services)
+    print("read model: " + ", ".join(f"{k} {v:,}" for k, v in figures.items()))
+    timings, late_total = time_late_responses(services, args.runs)
+    print(f"late responses: {late_total:,} in the office's unfiltered list; {len(timings)} queries "
+          f"(random department or none, page sizes 20/50/100, pages 1-20): p50 {percentile(timings, 50):.1f} ms, "
+          f"p99 {percentile(timings, 99):.1f} ms, max {max(timings):.1f} ms")
+    flag_timings, flagged = time_overlap_flags(services, args.subjects, args.flag_subjects)
+    print(f"overlap flags for {args.flag_subjects:,} drawn subjects against {figures['open tasks']:,} open tasks: "
+          f"{flagged:,} flagged; runs {' '.join(f'{s:.3f}' for s in flag_timings)} s")
+    slowest = min(passed / s for _, passed, s in results)
+    print(f"projection_rebuild_vs_raw_read_ratio = the slowest projection's rebuild events/s / raw read events/s "
+          f"(each projection reads the log itself; all four one after another: "
+          f"{read / total_seconds / raw_rate:.2f} of the raw read)")
+    print(target_line("projection_rebuild_vs_raw_read_ratio", slowest / raw_rate, ">=", 0.25))
+    print(target_line("late_responses_p99_ms_100k_tasks", percentile(timings, 99), "<", 100, digits=1))
+    print(target_line("overlap_flags_seconds_10k_vs_100k", statistics.median(flag_timings), "<", 1, digits=3))
+
+
+if __name__ == "__main__":
+    main()
