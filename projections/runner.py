@@ -44,7 +44,7 @@ def apply_events(projection: Projection, conn: Connection, items: list[tuple[Any
         projection.apply(conn, event, position)
 
 
-REBUILD_BATCH_SIZE = 5000  # a rebuild has the whole log to read: bigger batches, fewer round trips
+REBUILD_BATCH_SIZE = 20000  # a rebuild has the whole log to read: bigger batches, fewer round trips
 TOPIC_WINDOW = 4  # a projection reading some topics looks at most batch size × this many positions per batch
 
 
