@@ -109,14 +109,15 @@ def _projections(settings: Settings, action: str, name: str | None) -> int:
             for row in runner.status(services.clock.now()):
                 print(f"{row['name']}: position {row['position']} of {row['head']}, "
                       f"lag {row['lag_events']} events / {row['lag_seconds']} s")
+        elif action == "rebuild" and not name:
+            passed = runner.rebuild_all()
+            print(f"{', '.join(p.name for p in runner.projections)}: rebuilt together from {passed} log positions")
         elif action == "rebuild":
-            names = [name] if name else [p.name for p in runner.projections]
-            for each in names:
-                try:
-                    print(f"{each}: rebuilt from {runner.rebuild(each)} events")
-                except KeyError as exc:
-                    print(f"jointinspect: {exc.args[0]}", file=sys.stderr)
-                    return 2
+            try:
+                print(f"{name}: rebuilt from {runner.rebuild(name)} events")
+            except KeyError as exc:
+                print(f"jointinspect: {exc.args[0]}", file=sys.stderr)
+                return 2
         else:
             runner.start()
             services.start_listening()

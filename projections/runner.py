@@ -53,7 +53,11 @@ class ConcurrentProjectionError(RuntimeError):
 
 
 class ProjectionRunner:
-    """Polls the notification log (SQLite cannot be subscribed to) and applies each projection once.
+    """Follows the notification log and applies each projection once.
+
+    It looks at the log when woken (`wake()`: after a local command, or on PostgreSQL by the LISTEN/NOTIFY
+    listener of `projections.subscription`) and otherwise every `poll_seconds` (SQLite cannot be subscribed to,
+    so there the poll is what drives it; on PostgreSQL the poll is a slow safety net).
 
     Exactly once: the tracking row is advanced with a compare-and-set in the same transaction as the rows,
     so a second instance racing on the same database rolls back instead of applying twice. On PostgreSQL an
@@ -101,17 +105,49 @@ class ProjectionRunner:
             self._wake.clear()
 
     # ---- the work ------------------------------------------------------------------------------------
-    def catch_up(self) -> int:
-        """Apply every notification not yet applied; returns how many were applied."""
+    def catch_up(self, batch_size: int | None = None) -> int:
+        """Apply every notification not yet applied; returns how many log positions were passed.
+
+        Projections standing at the same position share one read and one decode of each batch, and one
+        transaction (each still advances its own tracking row by compare-and-set). A projection behind the others
+        (after a rebuild of it alone) catches up on its own, up to the next one's position, then joins them.
+        """
+        limit = batch_size or self.batch_size
         applied = 0
         head = self.app.recorder.max_notification_id() or 0  # one look at the log's head for every projection
-        for projection in self.projections:
-            while True:
-                count, more = self._step(projection, self.batch_size, head)
-                applied += count
-                if not more:
-                    break
-        return applied
+        while True:
+            positions = self.positions()
+            start = min(positions.values(), default=head)
+            if start >= head:
+                return applied
+            group = [p for p in self.projections if positions[p.name] == start]
+            stop = min([head] + [q for q in positions.values() if q > start])
+            applied += self._step_together(group, start, limit, stop)
+
+    def _step_together(self, group: list[Projection], start: int, limit: int, stop: int) -> int:
+        """Apply the notifications in (start, stop], at most `limit`, to every projection of the group."""
+        notifications = self.app.recorder.select_notifications(start, limit, stop=stop, inclusive_of_start=False)
+        end = notifications[-1].id if len(notifications) == limit else stop
+        wanted = {p.name: frozenset(getattr(p, "topics", ()) or ()) for p in group}
+        items: dict[str, list[tuple[Any, int]]] = {p.name: [] for p in group}
+        for notification in notifications:
+            readers = [name for name, topics in wanted.items() if not topics or notification.topic in topics]
+            if readers:
+                event = self.app.mapper.to_domain_event(notification)
+                for name in readers:
+                    items[name].append((event, notification.id))
+        with self.app.transaction() as session:
+            conn = session.connection()
+            for projection in group:
+                if items[projection.name]:
+                    apply_events(projection, conn, items[projection.name])
+                advanced = conn.execute(
+                    update(projection_tracking)
+                    .where(projection_tracking.c.name == projection.name, projection_tracking.c.position == start)
+                    .values(position=end, updated_at=func.now()))
+                if advanced.rowcount != 1:
+                    raise ConcurrentProjectionError(f"projection {projection.name} was advanced by another instance")
+        return end - start
 
     def _apply_batch(self, projection: Projection) -> int:
         """Apply the next batch; returns how many notifications it took the projection past."""
@@ -175,6 +211,19 @@ class ProjectionRunner:
             applied += count
         return applied
 
+    def rebuild_all(self) -> int:
+        """Empty every projection's tables and replay the log into all of them in one pass (each batch read and
+        decoded once); returns the log positions passed."""
+        with self.app.transaction() as session:
+            conn = session.connection()
+            for projection in self.projections:
+                for table in reversed(projection.tables):
+                    conn.execute(table.delete())
+            conn.execute(update(projection_tracking)
+                         .where(projection_tracking.c.name.in_([p.name for p in self.projections]))
+                         .values(position=0, updated_at=func.now()))
+        return self.catch_up(max(self.batch_size, REBUILD_BATCH_SIZE))
+
     def status(self, now: datetime) -> list[dict]:
         """Per projection: position, events behind the log head, and seconds since the oldest unapplied event."""
         head = self.app.recorder.max_notification_id() or 0
@@ -203,6 +252,13 @@ class ProjectionRunner:
             for projection in self.projections:
                 if projection.name not in known:
                     conn.execute(insert(projection_tracking).values(name=projection.name, position=0))
+
+    def positions(self) -> dict[str, int]:
+        names = [p.name for p in self.projections]
+        with self.engine.connect() as conn:
+            return {r.name: int(r.position) for r in conn.execute(
+                select(projection_tracking.c.name, projection_tracking.c.position)
+                .where(projection_tracking.c.name.in_(names)))}
 
     def position(self, name: str) -> int:
         with self.engine.connect() as conn:
