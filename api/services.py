@@ -67,8 +67,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     checklist_tables.metadata.create_all(engine)
     directory_tables.create_all(engine)
     runner = ProjectionRunner(app, engine, [TasksProjection(), NoticesProjection(), SubjectDrawsProjection(),
-                                            SubjectOverlapProjection()], poll_seconds=settings.projection_poll_seconds)
-    runner.poll_seconds = settings.poll_seconds
+                                            SubjectOverlapProjection()], poll_seconds=settings.poll_seconds,
+                              coalesce_seconds=settings.projection_coalesce_seconds if settings.subscribes else 0.0)
     listener = None
     if settings.subscribes:
         install_notify_trigger(engine, app.recorder.events_table_name)  # type: ignore[attr-defined]

@@ -65,11 +65,12 @@ class ProjectionRunner:
     """
 
     def __init__(self, app: JointInspect, engine: Engine, projections: Sequence[Projection],
-                 poll_seconds: float = 0.05, batch_size: int = 500) -> None:
+                 poll_seconds: float = 0.05, batch_size: int = 500, coalesce_seconds: float = 0.0) -> None:
         self.app = app
         self.engine = engine
         self.projections = list(projections)
         self.poll_seconds = poll_seconds
+        self.coalesce_seconds = coalesce_seconds  # after a wake-up, let a burst of commits land: one batch for all
         self.batch_size = batch_size
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -101,8 +102,10 @@ class ProjectionRunner:
             except Exception:  # a failing batch is retried; its position stays put and shows as lag
                 log.exception("projection batch failed; retrying")
                 self._stop.wait(1.0)
-            self._wake.wait(self.poll_seconds)
+            woken = self._wake.wait(self.poll_seconds)
             self._wake.clear()
+            if woken and self.coalesce_seconds:
+                self._stop.wait(self.coalesce_seconds)
 
     # ---- the work ------------------------------------------------------------------------------------
     def catch_up(self, batch_size: int | None = None) -> int:

@@ -28,7 +28,19 @@ def test_now_is_accepted_in_test_and_must_carry_an_offset():
 
 @pytest.mark.parametrize("name,value", [("JOINTINSPECT_PORT", "eighty"), ("JOINTINSPECT_PORT", "70000"),
                                         ("JOINTINSPECT_ENV", "staging"),
-                                        ("JOINTINSPECT_PROJECTION_POLL_SECONDS", "0")])
+                                        ("JOINTINSPECT_PROJECTION_POLL_SECONDS", "0"),
+                                        ("JOINTINSPECT_PROJECTION_COALESCE_SECONDS", "5")])
 def test_malformed_settings_are_refused(name, value):
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})
+
+
+def test_projections_coalesce_notified_commits_only_when_subscribed(database_url):
+    from api.services import build_services
+
+    assert Settings.from_env({"JOINTINSPECT_PROJECTION_COALESCE_SECONDS": "0.05"}).projection_coalesce_seconds == 0.05
+    services = build_services(Settings(database_url=database_url, env="test", projection_coalesce_seconds=0.05))
+    try:  # PostgreSQL is subscribed to (NOTIFY): a burst is taken in one batch; SQLite is polled: nothing to coalesce
+        assert services.runner.coalesce_seconds == (0.05 if database_url.startswith("postgresql") else 0.0)
+    finally:
+        services.close()
