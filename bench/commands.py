@@ -30,7 +30,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator, Sequence
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+if str(Path(__file__).resolve().parent) not in sys.path:  # imported by another bench script: already there, after
+    sys.path.append(str(Path(__file__).resolve().parent))  # the project, which must stay first (see _common)
 from _common import (  # noqa: E402  (the path line above makes bench/ importable however it is run)
     BENCH_NOW, ROOT, FreshDatabases, PhaseResult, bench_database_url, print_table, redact, run_phase, serve,
     target_line,

@@ -25,7 +25,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Sequence
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+if str(Path(__file__).resolve().parent) not in sys.path:  # imported by another bench script: already there, after
+    sys.path.append(str(Path(__file__).resolve().parent))  # the project, which must stay first (see _common)
 from _common import (  # noqa: E402  (bench/ made importable above)
     CpuSnapshot, CpuUse, bench_database_url, redact, target_line,
 )
