@@ -26,6 +26,7 @@ from domain.application import JointInspect
 from domain.working_calendar import CALENDAR_ID, WorkingCalendar
 from domain.working_days import Calendar
 from projections import tables as read_tables
+from projections.runner import apply_events
 
 REPLAY_BATCH = 1000
 
@@ -107,7 +108,7 @@ class PastStores:
                     if isinstance(event, WorkingCalendar.Event):
                         calendar_version = event.originator_version
                 for projection in self.projections:
-                    _apply(projection, conn, items)
+                    apply_events(projection, conn, items)
                 applied += len(items)
         self.builds += 1
         return PastStore(engine=engine, position=last, events=applied, calendar=self._calendar(calendar_version))
@@ -119,11 +120,3 @@ class PastStores:
         aggregate = self.app.repository.get(CALENDAR_ID, version=version)
         return aggregate.calendar(self.app.official)
 
-
-def _apply(projection: Any, conn: Any, items: list[tuple[Any, int]]) -> None:
-    apply_batch = getattr(projection, "apply_batch", None)
-    if apply_batch is not None:
-        apply_batch(conn, items)
-        return
-    for event, position in items:
-        projection.apply(conn, event, position)

@@ -52,6 +52,16 @@ class ConcurrentProjectionError(RuntimeError):
     """Another instance advanced the same projection first; this batch was rolled back."""
 
 
+def _advance(conn: Connection, projection: Projection, start: int, end: int) -> None:
+    """Move the tracking row from `start` to `end` in the batch's transaction, or fail if another instance did."""
+    advanced = conn.execute(
+        update(projection_tracking)
+        .where(projection_tracking.c.name == projection.name, projection_tracking.c.position == start)
+        .values(position=end, updated_at=func.now()))
+    if advanced.rowcount != 1:
+        raise ConcurrentProjectionError(f"projection {projection.name} was advanced by another instance")
+
+
 class ProjectionRunner:
     """Follows the notification log and applies each projection once.
 
@@ -144,12 +154,7 @@ class ProjectionRunner:
             for projection in group:
                 if items[projection.name]:
                     apply_events(projection, conn, items[projection.name])
-                advanced = conn.execute(
-                    update(projection_tracking)
-                    .where(projection_tracking.c.name == projection.name, projection_tracking.c.position == start)
-                    .values(position=end, updated_at=func.now()))
-                if advanced.rowcount != 1:
-                    raise ConcurrentProjectionError(f"projection {projection.name} was advanced by another instance")
+                _advance(conn, projection, start, end)
         return end - start
 
     def _apply_batch(self, projection: Projection) -> int:
@@ -191,12 +196,7 @@ class ProjectionRunner:
             conn = session.connection()
             if items:
                 apply_events(projection, conn, items)
-            advanced = conn.execute(
-                update(projection_tracking)
-                .where(projection_tracking.c.name == projection.name, projection_tracking.c.position == start)
-                .values(position=end, updated_at=func.now()))
-            if advanced.rowcount != 1:
-                raise ConcurrentProjectionError(f"projection {projection.name} was advanced by another instance")
+            _advance(conn, projection, start, end)
         return passed, more
 
     def rebuild(self, name: str) -> int:
