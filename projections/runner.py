@@ -138,13 +138,25 @@ class ProjectionRunner:
             applied += self._step_together(group, start, limit, stop)
 
     def _step_together(self, group: list[Projection], start: int, limit: int, stop: int) -> int:
-        """Apply the notifications in (start, stop], at most `limit`, to every projection of the group."""
-        notifications = self.app.recorder.select_notifications(start, limit, stop=stop, inclusive_of_start=False)
-        end = notifications[-1].id if len(notifications) == limit else stop
+        """Apply the notifications in (start, stop], at most `limit`, to every projection of the group; returns the
+        log positions passed. Each batch is read and decoded once for the whole group.
+
+        When every projection of the group names its `topics`, only those are read, in a bounded window of the log:
+        asked for "the next `limit` of these topics", PostgreSQL fetched the whole rest of the log and sorted it
+        (300 ms a batch at a million events). Positions still advance past events nobody reads, so `wait_for` never
+        stalls behind them.
+        """
         wanted = {p.name: frozenset(getattr(p, "topics", ()) or ()) for p in group}
+        topics: tuple[str, ...] = ()
+        if all(wanted.values()):
+            topics = tuple(sorted(frozenset().union(*wanted.values())))
+            stop = min(stop, start + limit * TOPIC_WINDOW)
+        notifications = self.app.recorder.select_notifications(
+            start, limit, stop=stop, topics=topics, inclusive_of_start=False)
+        end = notifications[-1].id if len(notifications) == limit else stop
         items: dict[str, list[tuple[Any, int]]] = {p.name: [] for p in group}
         for notification in notifications:
-            readers = [name for name, topics in wanted.items() if not topics or notification.topic in topics]
+            readers = [name for name, reads in wanted.items() if not reads or notification.topic in reads]
             if readers:
                 event = self.app.mapper.to_domain_event(notification)
                 for name in readers:
@@ -157,73 +169,23 @@ class ProjectionRunner:
                 _advance(conn, projection, start, end)
         return end - start
 
-    def _apply_batch(self, projection: Projection) -> int:
-        """Apply the next batch; returns how many notifications it took the projection past."""
-        return self._step(projection, self.batch_size)[0]
-
-    def _step(self, projection: Projection, limit: int, head: int | None = None) -> tuple[int, bool]:
-        """Apply up to `limit` notifications after the tracked position, up to `head` if given (default: the
-        log's head now): (notifications passed, more may follow).
-
-        A projection with `topics` reads only those; when fewer than `limit` are left it still advances to the
-        head it read first, so its position (and `wait_for`) never stalls behind events it does not read.
-        """
-        start = self.position(projection.name)
-        if head is None:
-            head = self.app.recorder.max_notification_id() or 0
-        if head <= start:
-            return 0, False
-        topics = tuple(getattr(projection, "topics", ()) or ())
-        if topics:
-            # A bounded window of the log: asked for "the next `limit` of these topics up to the head", PostgreSQL
-            # fetched the whole rest of the log and sorted it (300 ms a batch at a million events).
-            stop = min(head, start + limit * TOPIC_WINDOW)
-            notifications = self.app.recorder.select_notifications(
-                start, limit, stop=stop, topics=topics, inclusive_of_start=False)
-            full = len(notifications) == limit
-            end = notifications[-1].id if full else stop
-            more = full or stop < head
-            passed = end - start
-        else:
-            notifications = self.app.recorder.select_notifications(start, limit, inclusive_of_start=False)
-            if not notifications:
-                return 0, False
-            more = len(notifications) == limit
-            end = notifications[-1].id
-            passed = len(notifications)
-        items = [(self.app.mapper.to_domain_event(n), n.id) for n in notifications]
-        with self.app.transaction() as session:
-            conn = session.connection()
-            if items:
-                apply_events(projection, conn, items)
-            _advance(conn, projection, start, end)
-        return passed, more
-
     def rebuild(self, name: str) -> int:
-        """Empty a projection's tables and replay the whole log into them; returns events applied."""
-        projection = self._named(name)
-        with self.app.transaction() as session:
-            conn = session.connection()
-            for table in reversed(projection.tables):
-                conn.execute(table.delete())
-            conn.execute(update(projection_tracking).where(projection_tracking.c.name == name)
-                         .values(position=0, updated_at=func.now()))
-        applied, more = 0, True
-        while more:
-            count, more = self._step(projection, max(self.batch_size, REBUILD_BATCH_SIZE))
-            applied += count
-        return applied
+        """Empty a projection's tables and replay the whole log into them; returns the log positions passed."""
+        return self._rebuild([self._named(name)])
 
     def rebuild_all(self) -> int:
         """Empty every projection's tables and replay the log into all of them in one pass (each batch read and
         decoded once); returns the log positions passed."""
+        return self._rebuild(self.projections)
+
+    def _rebuild(self, projections: Sequence[Projection]) -> int:
         with self.app.transaction() as session:
             conn = session.connection()
-            for projection in self.projections:
+            for projection in projections:
                 for table in reversed(projection.tables):
                     conn.execute(table.delete())
             conn.execute(update(projection_tracking)
-                         .where(projection_tracking.c.name.in_([p.name for p in self.projections]))
+                         .where(projection_tracking.c.name.in_([p.name for p in projections]))
                          .values(position=0, updated_at=func.now()))
         return self.catch_up(max(self.batch_size, REBUILD_BATCH_SIZE))
 
