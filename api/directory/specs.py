@@ -90,14 +90,20 @@ def _text(name: str, label: str, aliases: tuple[str, ...], max_length: int, requ
     return Field(name, label, aliases, _fixed(v.text(max_length, required)), "text", (max_length, required))
 
 
+def _code_cell(value: Any) -> str:
+    """A code cell as text, upper-cased and trimmed; refused when empty or stored by Excel as a number."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise v.Invalid("被 Excel 存成了数字（会丢失位数），请把该列设为文本格式后重新填写")
+    code = normalize_code(v.cell_text(value))
+    if not code:
+        raise v.Invalid("不能为空")
+    return code
+
+
 def _subject_code(ctx: Context) -> v.Parser:
     """The code's shape only; whether it fits the subject's kind is _check_subject's (R-SUBJ-1, R-SUBJ-3)."""
     def parse(value: Any) -> str:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            raise v.Invalid("被 Excel 存成了数字（会丢失位数），请把该列设为文本格式后重新填写")
-        code = normalize_code(v.cell_text(value))
-        if not code:
-            raise v.Invalid("不能为空")
+        code = _code_cell(value)
         if not is_registry_number_shape(code):
             raise v.Invalid(f"「{code[:20]}」不是有效的代码（统一社会信用代码、身份证号为 18 位；产品、项目、行为的"
                             "登记编号为 1–32 位大写字母、数字或“-”，首尾不能是“-”）")
@@ -159,11 +165,7 @@ def _misfit(code: str, kind: str, ctx: Context) -> str:
 
 def _resident_id(ctx: Context) -> v.Parser:
     def parse(value: Any) -> str:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            raise v.Invalid("被 Excel 存成了数字（会丢失位数），请把该列设为文本格式后重新填写")
-        code = normalize_code(v.cell_text(value))
-        if not code:
-            raise v.Invalid("不能为空")
+        code = _code_cell(value)
         if not is_valid_resident_id(code, ctx.today):  # R-INSP-1: GB 11643-1999 check digit and birth date
             raise v.Invalid(f"「{code[:20]}」不是有效的身份证号（位数、出生日期或校验位不对）")
         return code
