@@ -12,7 +12,6 @@ import json
 from datetime import datetime
 from typing import Any, Callable
 
-from eventsourcing.utils import get_topic
 from sqlalchemy import and_, delete, select
 from sqlalchemy.engine import Connection
 
@@ -20,6 +19,7 @@ from domain.joint_task import JointTask
 from domain.joint_task_rules import task_status
 from domain.working_days import local_date
 from projections.bulk import RowSet, among, chunks, insert_rows, probe_by_index, select_rows
+from projections.handlers import JointTaskHandlers
 from projections.tables import overlap_departments, overlap_inspections, overlap_subjects, overlap_tasks
 
 LIVE = ("awaiting_responses", "responded", "day_proposed", "day_agreed")  # a visit may still be to come
@@ -58,21 +58,13 @@ class _Batch:
 Handler = Callable[[_Batch, Any], None]
 
 
-class SubjectOverlapProjection:
+class SubjectOverlapProjection(JointTaskHandlers):
     """Feeds overlap_tasks, overlap_departments, overlap_subjects and overlap_inspections from JointTask events."""
 
     name = "subject_overlap"
     tables = (overlap_tasks, overlap_departments, overlap_subjects, overlap_inspections)
-    topics = tuple(sorted(get_topic(getattr(JointTask, kind)) for kind in (
-        "Initiated", "Responded", "InspectionDayProposed", "InspectionDayAgreed", "SubjectsDrawn", "Inspected",
-        "Published", "Cancelled", "Merged", "MergeAbsorbed")))
-
-    def apply(self, conn: Connection, event: Any, position: int) -> None:
-        self.apply_batch(conn, [(event, position)])
-
     def apply_batch(self, conn: Connection, items: list[tuple[Any, int]]) -> None:
-        handled = [(e, p, h) for e, p in items if isinstance(e, JointTask.Event)
-                   and (h := getattr(self, "_on_" + type(e).__name__, None)) is not None]
+        handled = self.handled(items)
         if not handled:
             return
         probe_by_index(conn)

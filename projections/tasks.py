@@ -1,17 +1,16 @@
 """The tasks read model: one row per task, one per (task, department), and the task's timeline."""
 from __future__ import annotations
 
-import functools
 import json
 from datetime import date, datetime
 from typing import Any, Callable
 
-from eventsourcing.utils import get_topic
 from sqlalchemy.engine import Connection
 
 from domain.joint_task import JointTask
 from domain.joint_task_rules import late_reason_after_response, task_status
 from projections.bulk import RowSet, insert_rows, probe_by_index
+from projections.handlers import JointTaskHandlers
 from projections.tables import task_departments, task_summary, task_timeline
 
 
@@ -36,7 +35,7 @@ class _Batch:
 Handler = Callable[[_Batch, Any], None]
 
 
-class TasksProjection:
+class TasksProjection(JointTaskHandlers):
     """Feeds task_summary, task_departments and task_timeline from JointTask events.
 
     A batch costs a handful of statements whatever its size: the touched tasks' rows are read in two queries,
@@ -47,17 +46,8 @@ class TasksProjection:
     name = "tasks"
     tables = (task_summary, task_departments, task_timeline)
 
-    @functools.cached_property
-    def topics(self) -> tuple[str, ...]:
-        """The events it has a handler for: the runner need not read (or decode) any other."""
-        return tuple(sorted(get_topic(getattr(JointTask, name[4:])) for name in dir(self) if name.startswith("_on_")))
-
-    def apply(self, conn: Connection, event: Any, position: int) -> None:
-        self.apply_batch(conn, [(event, position)])
-
     def apply_batch(self, conn: Connection, items: list[tuple[Any, int]]) -> None:
-        handled = [(e, p, h) for e, p in items if isinstance(e, JointTask.Event)
-                   and (h := getattr(self, "_on_" + type(e).__name__, None)) is not None]
+        handled = self.handled(items)
         if not handled:
             return
         probe_by_index(conn)
