@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import threading
 
@@ -20,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     projections = sub.add_parser("projections", help="inspect, rebuild or run the read-model projections")
     projections.add_argument("action", choices=["status", "rebuild", "run"])
     projections.add_argument("name", nargs="?", help="rebuild only this projection (default: all)")
+    projections.add_argument("--processes", type=int,
+                             help="processes rebuilding all projections (default: the CPU count on PostgreSQL, "
+                                  "1 on SQLite, where writers take turns)")
     verify = sub.add_parser("verify-draw", help="recompute a draw from its published record and pool list")
     verify.add_argument("record", help="the draw record as JSON (GET /api/v1/draws/{id})")
     verify.add_argument("pool", help="the pool list (GET /api/v1/draws/{id}/pool): code<TAB>stratum lines")
@@ -35,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return _serve(settings, args.host, args.port, args.workers)
     if args.command == "projections":
-        return _projections(settings, args.action, args.name)
+        return _projections(settings, args.action, args.name, args.processes)
     return _demo(settings)
 
 
@@ -99,7 +103,7 @@ def _verify_draw(record_path: str, pool_path: str) -> int:
     return 1
 
 
-def _projections(settings: Settings, action: str, name: str | None) -> int:
+def _projections(settings: Settings, action: str, name: str | None, processes: int | None) -> int:
     from api.services import build_services
 
     services = build_services(settings)
@@ -110,8 +114,11 @@ def _projections(settings: Settings, action: str, name: str | None) -> int:
                 print(f"{row['name']}: position {row['position']} of {row['head']}, "
                       f"lag {row['lag_events']} events / {row['lag_seconds']} s")
         elif action == "rebuild" and not name:
-            passed = runner.rebuild_all()
-            print(f"{', '.join(p.name for p in runner.projections)}: rebuilt together from {passed} log positions")
+            if processes is None:
+                processes = 1 if settings.is_sqlite else os.cpu_count() or 1
+            passed = runner.rebuild_all(processes)
+            print(f"{', '.join(p.name for p in runner.projections)}: rebuilt from {passed} log positions "
+                  f"in {min(processes, len(runner.projections))} process(es)")
         elif action == "rebuild":
             try:
                 print(f"{name}: rebuilt from {runner.rebuild(name)} events")

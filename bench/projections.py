@@ -6,9 +6,10 @@ late-response list over 100,000+ tasks, and draw-time overlap flags for 10,000 s
    events table 5,000 rows per statement (no HTTP, no commands; the recorder's ORM path was 3x slower).
 2. The raw read: the whole notification log read with `recorder.select_notifications` in batches of 5,000 and
    each notification decoded with `app.mapper.to_domain_event` — the floor under any projection.
-3. `runner.rebuild_all()`: every projection's tables emptied and the log replayed into all of them in one pass
-   (each batch read and decoded once, applied to each projection); events/s = log length / seconds. The target
-   ratio is that over the raw read's events/s.
+3. `runner.rebuild_all(processes)` as `jointinspect projections rebuild` runs it: every projection's tables
+   emptied and the log replayed into them, the projections shared out among `--processes` forked processes (default
+   the CPU count; each reads the log for its share, each batch read and decoded once for the projections it
+   holds); events/s = log length / seconds. The target ratio is that over the raw read's events/s (one process).
 4. `projections.queries.late_responses` (GET /oversight/late-responses) on the rebuilt tables: varied
    departments and pages.
 5. `projections.subject_overlap.overlap_flags` (what a draw's execution records) for 10,000 drawn subjects.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import random
 import statistics
 import sys
@@ -40,6 +42,7 @@ from api.settings import Settings
 from domain.clock import SHANGHAI, FakeClock
 from domain.joint_task import JointTask
 from projections.queries import late_responses
+from projections.runner import share_out
 from projections.subject_overlap import LIVE, overlap_flags
 from projections.tables import overlap_tasks, task_departments, task_summary
 
@@ -87,9 +90,9 @@ def raw_read(services: Services) -> tuple[int, float]:
     return count, time.perf_counter() - started
 
 
-def rebuild_all(services: Services) -> tuple[int, float]:
+def rebuild_all(services: Services, processes: int) -> tuple[int, float]:
     started = time.perf_counter()
-    passed = services.runner.rebuild_all()
+    passed = services.runner.rebuild_all(processes)
     seconds = time.perf_counter() - started
     with services.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))  # what autovacuum does to the rebuilt tables soon after
@@ -144,6 +147,7 @@ def main() -> None:
     parser.add_argument("--flag-subjects", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=200, help="late-response queries timed")
     parser.add_argument("--workers", type=int, default=2, help="processes building the events")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1, help="processes rebuilding")
     args = parser.parse_args()
     admin = bench_database_url()
     with FreshDatabases(admin, prefix="jointinspect_bench_projections") as databases:
@@ -164,10 +168,11 @@ def run(services: Services, args: argparse.Namespace) -> None:
     raw_rate = read / read_seconds
     print(f"raw read = select_notifications in batches of {READ_BATCH:,} + mapper.to_domain_event for each: "
           f"{read:,} events in {read_seconds:.1f} s = {raw_rate:,.0f} events/s (the floor under any projection)")
-    passed, rebuild_seconds = rebuild_all(services)
+    passed, rebuild_seconds = rebuild_all(services, args.processes)
     rebuild_rate = passed / rebuild_seconds
-    print(f"rebuild of all {len(services.runner.projections)} projections "
-          f"({', '.join(p.name for p in services.runner.projections)}) in one pass: {passed:,} log positions in "
+    shares = share_out(services.runner.projections, args.processes)
+    print(f"rebuild of all {len(services.runner.projections)} projections in {len(shares)} process(es) ("
+          f"{'; '.join(', '.join(p.name for p in share) for share in shares)}): {passed:,} log positions in "
           f"{rebuild_seconds:.1f} s = {rebuild_rate:,.0f} events/s = {rebuild_rate / raw_rate:.2f} of the raw read")
     figures = counts(services)
     print("read model: " + ", ".join(f"{k} {v:,}" for k, v in figures.items()))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import threading
 import time
 from datetime import datetime
@@ -18,10 +19,11 @@ log = logging.getLogger("jointinspect.projections")
 
 
 class Projection(Protocol):
-    """A read model fed from the log. Two optional members make it cheaper to run (see `apply_events`):
+    """A read model fed from the log. Optional members make it cheaper to run (see `apply_events`):
 
     - `apply_batch(conn, items: list[tuple[event, position]])` applies many events with a few statements;
-    - `topics: tuple[str, ...]` names the only event topics it reads; the runner skips the rest in SQL.
+    - `topics: tuple[str, ...]` names the only event topics it reads; the runner skips the rest in SQL;
+    - `rebuild_weight: int` (default 1), its share of a rebuild's work, by which `rebuild_all` shares out processes.
     """
 
     name: str
@@ -46,6 +48,15 @@ def apply_events(projection: Projection, conn: Connection, items: list[tuple[Any
 
 REBUILD_BATCH_SIZE = 20000  # a rebuild has the whole log to read: bigger batches, fewer round trips
 TOPIC_WINDOW = 4  # a projection reading some topics looks at most batch size × this many positions per batch
+
+
+def share_out(projections: Sequence[Projection], processes: int) -> list[list[Projection]]:
+    """At most `processes` groups of about equal `rebuild_weight` (default 1), heaviest placed first."""
+    shares: list[list[Projection]] = [[] for _ in range(max(1, min(processes, len(projections))))]
+    weight = lambda p: getattr(p, "rebuild_weight", 1)  # noqa: E731
+    for projection in sorted(projections, key=weight, reverse=True):
+        min(shares, key=lambda share: sum(map(weight, share))).append(projection)
+    return [share for share in shares if share]
 
 
 class ConcurrentProjectionError(RuntimeError):
@@ -173,12 +184,16 @@ class ProjectionRunner:
         """Empty a projection's tables and replay the whole log into them; returns the log positions passed."""
         return self._rebuild([self._named(name)])
 
-    def rebuild_all(self) -> int:
-        """Empty every projection's tables and replay the log into all of them in one pass (each batch read and
-        decoded once); returns the log positions passed."""
-        return self._rebuild(self.projections)
+    def rebuild_all(self, processes: int = 1) -> int:
+        """Empty every projection's tables and replay the log into all of them; returns the log positions passed.
 
-    def _rebuild(self, projections: Sequence[Projection]) -> int:
+        With one process each batch is read and decoded once for all of them. With more, the projections are
+        shared out by `rebuild_weight` among that many forked processes, each reading the log for its own share:
+        the log is read more than once, but the applying, most of a rebuild, runs on that many cores.
+        """
+        return self._rebuild(self.projections, processes)
+
+    def _rebuild(self, projections: Sequence[Projection], processes: int = 1) -> int:
         with self.app.transaction() as session:
             conn = session.connection()
             for projection in projections:
@@ -187,7 +202,31 @@ class ProjectionRunner:
             conn.execute(update(projection_tracking)
                          .where(projection_tracking.c.name.in_([p.name for p in projections]))
                          .values(position=0, updated_at=func.now()))
-        return self.catch_up(max(self.batch_size, REBUILD_BATCH_SIZE))
+        batch_size = max(self.batch_size, REBUILD_BATCH_SIZE)
+        shares = share_out(projections, processes)
+        if len(shares) > 1:
+            self._catch_up_in_processes(shares, batch_size)
+        self.catch_up(batch_size)  # all of it with one process; else what came in meanwhile
+        return min(self.positions()[p.name] for p in projections)
+
+    def _catch_up_in_processes(self, shares: list[list[Projection]], batch_size: int) -> None:
+        """Fork one process per share to catch its projections up; fails if any of them did (what they applied
+        stays, with its tracking position: the next catch-up goes on from there)."""
+        context = multiprocessing.get_context("fork")  # the child gets these projections, not a rebuilt wiring
+        children = [context.Process(target=self._catch_up_share, args=([p.name for p in share], batch_size),
+                                    name=f"rebuild-{'+'.join(p.name for p in share)}") for share in shares]
+        for child in children:
+            child.start()
+        for child in children:
+            child.join()
+        failed = [child.name for child in children if child.exitcode != 0]
+        if failed:
+            raise RuntimeError(f"projection rebuild failed in {', '.join(failed)}; run it again to go on")
+
+    def _catch_up_share(self, names: list[str], batch_size: int) -> None:
+        self.engine.dispose(close=False)  # the parent's pooled connections stay the parent's
+        self.projections = [self._named(name) for name in names]
+        self.catch_up(batch_size)
 
     def status(self, now: datetime) -> list[dict]:
         """Per projection: position, events behind the log head, and seconds since the oldest unapplied event."""

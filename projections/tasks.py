@@ -45,6 +45,7 @@ class TasksProjection(JointTaskHandlers):
 
     name = "tasks"
     tables = (task_summary, task_departments, task_timeline)
+    rebuild_weight = 4  # of a rebuild at a million events, about 4x notices or subject_draws
 
     def apply_batch(self, conn: Connection, items: list[tuple[Any, int]]) -> None:
         handled = self.handled(items)

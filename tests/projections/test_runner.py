@@ -4,10 +4,12 @@ from __future__ import annotations
 import threading
 from datetime import date
 
+import pytest
+
 from sqlalchemy import func, select
 
 from domain.application import Actor
-from projections.runner import ProjectionRunner
+from projections.runner import ProjectionRunner, share_out
 from projections.tables import projection_tracking, task_departments, task_summary, task_timeline
 from projections.tasks import TasksProjection
 from tests.projections.stories import every_kind_of_event
@@ -167,3 +169,48 @@ def test_a_projection_rebuilt_alone_catches_up_and_rejoins_the_others(services, 
     caught_up = _checksum(services.engine, tables)
     services.runner.rebuild_all()
     assert _checksum(services.engine, tables) == caught_up
+
+
+def test_projections_are_shared_out_among_processes_by_weight():
+    class Weighed:
+        def __init__(self, name: str, rebuild_weight: int = 1) -> None:
+            self.name, self.rebuild_weight = name, rebuild_weight
+
+    heavy, other, light, lighter = Weighed("a", 4), Weighed("b", 4), Weighed("c"), Weighed("d")
+    assert share_out([light, heavy, lighter, other], 2) == [[heavy, light], [other, lighter]]
+    assert share_out([light, heavy], 8) == [[heavy], [light]]  # never an empty process
+    assert share_out([light, heavy], 0) == [[heavy, light]]
+
+
+def test_rebuilding_all_in_two_processes_gives_the_live_tables(services, clock):  # R-JOINT-4 R-DRAW-6
+    every_kind_of_event(services, clock)
+    services.runner.catch_up()
+    tables = [t for p in services.runner.projections for t in p.tables]
+    live = _checksum(services.engine, tables)
+    head = services.app.recorder.max_notification_id()
+    assert services.runner.rebuild_all(processes=2) == head
+    assert _checksum(services.engine, tables) == live
+    assert set(services.runner.positions().values()) == {head}
+
+
+def test_a_rebuild_process_that_fails_is_reported_and_a_catch_up_goes_on_from_its_position(services, clock,
+                                                                                          monkeypatch):
+    every_kind_of_event(services, clock)
+    services.runner.catch_up()
+    tables = [t for p in services.runner.projections for t in p.tables]
+    live = _checksum(services.engine, tables)
+    head = services.app.recorder.max_notification_id()
+    tasks = next(p for p in services.runner.projections if p.name == "tasks")
+
+    def broken(conn, items):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(tasks, "apply_batch", broken)  # the forked process inherits the fault
+    with pytest.raises(RuntimeError, match="rebuild failed in rebuild-tasks"):
+        services.runner.rebuild_all(processes=2)
+    positions = services.runner.positions()
+    assert positions["tasks"] == 0  # its batch rolled back with its tracking row
+    assert positions["subject_overlap"] == head  # the other process finished its share
+    monkeypatch.undo()
+    services.runner.catch_up()
+    assert _checksum(services.engine, tables) == live
