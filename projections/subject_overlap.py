@@ -196,32 +196,36 @@ def overlap_flags(conn: Connection, codes: list[str], *, year: int, task_id: str
     s, t, i = overlap_subjects, overlap_tasks, overlap_inspections
     found: dict[str, list[dict]] = {}
     probe_by_index(conn)
+    # tens of thousands of rows for 10,000 codes: two queries (a join of every drawn row to the inspections
+    # probed the index once per row, most of them for nothing), plain tuples, and each distinct `visiting` list
+    # parsed once (a few hundred department sets recur)
+    parsed: dict[str, list[str]] = {"[]": []}
     for chunk in [list(codes)] if conn.dialect.name == "postgresql" else chunks(codes):
+        source, wanted = among(conn, i, i.c.code, chunk)
+        inspections: dict[tuple[str, str], list[dict]] = {}
+        for code, other, department, item, on in conn.execute(
+                select(i.c.code, i.c.task_id, i.c.department, i.c.item, i.c.inspected_on).select_from(source)
+                .where(wanted, i.c.year == year).order_by(i.c.inspected_on, i.c.department, i.c.item)):
+            inspections.setdefault((code, other), []).append(
+                {"department": department, "item": item, "inspected_on": on})
         source, wanted = among(conn, s, s.c.code, chunk)
-        rows = conn.execute(
-            select(s.c.code, s.c.draw_year, t.c.task_id, t.c.lead_department, t.c.status, t.c.agreed_day,
-                   t.c.proposed_day, t.c.visiting, i.c.department, i.c.item, i.c.inspected_on)
-            .select_from(source.join(t, t.c.task_id == s.c.task_id).outerjoin(i, and_(
-                i.c.code == s.c.code, i.c.year == year, i.c.task_id == s.c.task_id)))
-            .where(wanted, s.c.task_id != task_id)
-            .order_by(s.c.code, s.c.drawn_at, t.c.task_id, i.c.inspected_on, i.c.department, i.c.item))
-        entries: dict[tuple[str, str], tuple[int, dict]] = {}
-        # tens of thousands of rows for 10,000 codes: plain tuples, and no JSON parse for the common "[]"
-        for code, draw_year, other, lead, status, agreed, proposed, visiting, department, item, on in rows:
-            entry = entries.get((code, other))
-            if entry is None:
-                departments = [] if visiting == "[]" else json.loads(visiting)
-                entry = entries[(code, other)] = (draw_year, {
-                    "task_id": other, "lead_department": lead, "status": status, "agreed_day": agreed,
-                    "proposed_day": proposed, "inspections": [],
-                    "pending_visit": {"day": agreed or proposed,
-                                      "day_state": "agreed" if agreed else ("proposed" if proposed else None),
-                                      "departments": departments} if departments else None})
-            if department is not None:
-                entry[1]["inspections"].append({"department": department, "item": item, "inspected_on": on})
-        for (code, _), (draw_year, flag) in entries.items():
-            if draw_year == year or flag["pending_visit"] or flag["inspections"]:
-                found.setdefault(code, []).append(flag)
+        for code, draw_year, other, lead, status, agreed, proposed, visiting in conn.execute(
+                select(s.c.code, s.c.draw_year, t.c.task_id, t.c.lead_department, t.c.status, t.c.agreed_day,
+                       t.c.proposed_day, t.c.visiting)
+                .select_from(source.join(t, t.c.task_id == s.c.task_id))
+                .where(wanted, s.c.task_id != task_id).order_by(s.c.code, s.c.drawn_at, t.c.task_id)).all():
+            departments = parsed.get(visiting)
+            if departments is None:
+                departments = parsed[visiting] = json.loads(visiting)
+            done = inspections.get((code, other))
+            if draw_year != year and not departments and not done:
+                continue
+            found.setdefault(code, []).append({
+                "task_id": other, "lead_department": lead, "status": status, "agreed_day": agreed,
+                "proposed_day": proposed, "inspections": done or [],
+                "pending_visit": {"day": agreed or proposed,
+                                  "day_state": "agreed" if agreed else ("proposed" if proposed else None),
+                                  "departments": list(departments)} if departments else None})
     return found
 
 
