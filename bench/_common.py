@@ -162,16 +162,17 @@ def serve(database_url: str, *, now: str | None = BENCH_NOW, log_level: str = "w
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def _system_busy_seconds() -> float:
+def _system_seconds() -> tuple[float, float]:
+    """(busy, stolen) CPU seconds of the whole machine since boot: busy is user + nice + system + irq + softirq,
+    stolen is what the hypervisor gave to other guests while this one had work (it slows every figure)."""
     try:
         with open("/proc/stat") as f:
             parts = f.readline().split()[1:]
     except OSError:
-        return 0.0
-    values = [int(p) for p in parts]
-    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
-    busy = sum(values[:8]) - idle  # user nice system idle iowait irq softirq steal
-    return busy / _TICK
+        return 0.0, 0.0
+    values = [int(p) for p in parts] + [0] * 8  # user nice system idle iowait irq softirq steal
+    busy = values[0] + values[1] + values[2] + values[5] + values[6]
+    return busy / _TICK, values[7] / _TICK
 
 
 def _process_seconds(pid: int) -> float:
@@ -233,6 +234,7 @@ def _tree_seconds(roots: Sequence[int]) -> float:
 @dataclass
 class CpuSnapshot:
     system: float
+    stolen: float
     bench: float
     server: float
     postgres: float
@@ -240,25 +242,28 @@ class CpuSnapshot:
     @classmethod
     def take(cls, server_pid: int | Sequence[int] | None, postgres_match: str | None) -> "CpuSnapshot":
         roots = [server_pid] if isinstance(server_pid, int) else list(server_pid or ())
-        return cls(system=_system_busy_seconds(), bench=_process_seconds(os.getpid()),
+        system, stolen = _system_seconds()
+        return cls(system=system, stolen=stolen, bench=_process_seconds(os.getpid()),
                    server=_tree_seconds(roots), postgres=_postgres_seconds(postgres_match))
 
 
 @dataclass
 class CpuUse:
     """CPU seconds spent during a phase by this process, the server process, this run's PostgreSQL backends,
-    and everything else on the machine (other work sharing the CPUs makes the figures noisier)."""
+    and everything else on the machine (other work sharing the CPUs makes the figures noisier); and the seconds
+    the hypervisor stole from this machine (a virtual machine on a busy host runs everything slower)."""
 
     bench: float
     server: float
     postgres: float
     other: float
+    stolen: float = 0.0
 
     @classmethod
     def between(cls, a: CpuSnapshot, b: CpuSnapshot) -> "CpuUse":
         bench, server, postgres = b.bench - a.bench, b.server - a.server, b.postgres - a.postgres
         return cls(bench=bench, server=server, postgres=postgres,
-                   other=max(0.0, (b.system - a.system) - bench - server - postgres))
+                   other=max(0.0, (b.system - a.system) - bench - server - postgres), stolen=b.stolen - a.stolen)
 
     @property
     def total(self) -> float:

@@ -124,6 +124,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if r.cpu and r.seconds and r.cpu.other / r.seconds / cpus > NOISY_SHARE:
             print(f"WARNING: work outside this run used {r.cpu.other / r.seconds / cpus:.0%} of the machine during "
                   f"{r.label} x{r.threads}; its figures (and the ratios) are unreliable: rerun on a quiet machine")
+        if r.cpu and r.seconds and r.cpu.stolen / r.seconds / cpus > NOISY_SHARE:
+            print(f"WARNING: the hypervisor stole {r.cpu.stolen / r.seconds / cpus:.0%} of this virtual machine's "
+                  f"CPUs during {r.label} x{r.threads}; every figure of it is slower than the code: rerun when the "
+                  f"host is quieter")
     print()
 
     top = 8 if 8 in concurrencies else max(concurrencies)
@@ -307,13 +311,15 @@ def print_results(raw: dict[int, PhaseResult], http: dict[int, PhaseResult]) -> 
                          per(cpu.bench) if cpu else "-", per(cpu.server) if cpu and label == "http" else "-",
                          per(cpu.postgres) if cpu else "-",
                          f"{cpu.total / r.seconds / cpus * 100:.0f}%" if cpu and r.seconds else "-",
-                         f"{cpu.other / r.seconds / cpus * 100:.0f}%" if cpu and r.seconds else "-"])
+                         f"{cpu.other / r.seconds / cpus * 100:.0f}%" if cpu and r.seconds else "-",
+                         f"{cpu.stolen / r.seconds / cpus * 100:.0f}%" if cpu and r.seconds else "-"])
     print("latency per command (raw: one append each; http: one POST each, as the client sees it)")
     print_table(["path", "clients", "ops", "commands", "commands/s", "p50 ms", "p99 ms", "max ms",
-                 "cpu ms bench", "cpu ms server", "cpu ms pg", "machine busy", "of it others"], rows)
+                 "cpu ms bench", "cpu ms server", "cpu ms pg", "machine busy", "of it others", "stolen"], rows)
     print("cpu ms = CPU milliseconds per command: bench = this process (the HTTP clients, or the whole raw path), "
           "server = the uvicorn process, pg = this run's PostgreSQL backends; machine busy = all CPUs, "
-          "of it others = work outside this run sharing the machine")
+          "of it others = work outside this run sharing the machine, stolen = CPU time the hypervisor gave other "
+          "guests (not counted in busy)")
 
 
 if __name__ == "__main__":
