@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from api.accounts import add_department, add_user, hash_password
 from api.checklist_tables import add_item
 from api.official_calendar import ChineseCalendarSchedule
+from api import store
 from api.services import Services
 from api.tables import departments
 from domain.application import Actor, JointInspect
@@ -88,8 +89,7 @@ ITEM_IDS = {name: demo_item_id(item_code) for _, item_code, name, *_ in CHECKLIS
 
 def _load_tasks(services: Services) -> None:
     clock = FakeClock(_at(date(2026, 9, 1), 9))
-    app = JointInspect({"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
-                        "SQLALCHEMY_URL": services.settings.database_url}, clock, ChineseCalendarSchedule())
+    app = JointInspect(store.environment(services.settings.database_url), clock, ChineseCalendarSchedule())
     try:
         for story in (_published, _cancelled, _day_agreed, _overdue, _office_planned, _fresh):
             story(app, clock)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
-from api import checklist_tables, tables
+from api import checklist_tables, store, tables
 from api.accounts import TokenCache
 from api.directory import tables as directory_tables
 from api.official_calendar import ChineseCalendarSchedule
@@ -57,7 +57,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     if settings.is_sqlite:
         _ensure_sqlite_directory(settings.database_url)
     app = JointInspect(
-        {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": settings.database_url},
+        store.environment(settings.database_url),
         clock=clock,
         official=ChineseCalendarSchedule(),
     )

@@ -140,10 +140,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 # ---- raw: the application in this process, no HTTP -------------------------------------------------------
 def measure_raw(database_url: str, threads: int, seconds: float, warmup: float, pg_match: str) -> PhaseResult:
     from api.official_calendar import ChineseCalendarSchedule
+    from api import store
     from domain.application import Actor, JointInspect
     from domain.clock import StartedClock
 
-    app = JointInspect({"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": database_url},
+    app = JointInspect(store.environment(database_url),
                        clock=StartedClock(datetime.fromisoformat(BENCH_NOW)), official=ChineseCalendarSchedule())
     lead = Actor(user=LEAD, department=LEAD)
     responders = [Actor(user=code, department=code) for code in RESPONDERS]

@@ -94,9 +94,10 @@ def test_a_command_recorded_by_another_process_wakes_this_one(subscribed, pg_dat
     script = textwrap.dedent(f"""
         from datetime import date, datetime
         from api.official_calendar import ChineseCalendarSchedule
+        from api import store
         from domain.application import Actor, JointInspect
         from domain.clock import SHANGHAI, FakeClock
-        app = JointInspect({{"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": {pg_database_url!r}}},
+        app = JointInspect(store.environment({pg_database_url!r}),
                            clock=FakeClock(datetime(2026, 3, 2, 9, tzinfo=SHANGHAI)), official=ChineseCalendarSchedule())
         print(app.initiate_task(Actor("scjg", "scjg"), title="另一进程推送", planned=True, items=["食品经营检查"],
                                 responding_departments=["wlj"], window_start=date(2026, 3, 9),
