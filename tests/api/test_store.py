@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import date
+from uuid import uuid4
 
 import pytest
 from eventsourcing.persistence import IntegrityError
@@ -82,3 +83,19 @@ def test_an_insert_waits_for_the_uncommitted_one_before_it_so_positions_follow_c
     assert done.is_set()
     assert positions["second"] == positions["first"] + 1
     assert waited >= 0.3  # it waited for the first transaction's commit
+
+
+def test_an_aggregates_events_read_back_in_version_order_within_the_bounds_asked(services):
+    task = _initiate(services).aggregate
+    for department in ("wlj", "gxj"):
+        services.app.respond(task.id, Actor(department, department), "accept", list(task.items), "")
+    recorder = services.app.recorder
+    versions = [e.originator_version for e in recorder.select_events(task.id)]
+    assert versions == [1, 2, 3]
+    assert [e.originator_version for e in recorder.select_events(task.id, gt=1)] == [2, 3]
+    assert [e.originator_version for e in recorder.select_events(task.id, lte=2)] == [1, 2]
+    assert [e.originator_version for e in recorder.select_events(task.id, desc=True, limit=2)] == [3, 2]
+    assert recorder.select_events(uuid4()) == []
+    first = recorder.select_events(task.id)[0]
+    assert first.originator_id == task.id and isinstance(first.state, bytes)
+    assert services.app.get_task(task.id).responses["gxj"]["status"] == "accepted"
