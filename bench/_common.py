@@ -175,6 +175,24 @@ def _system_seconds() -> tuple[float, float]:
     return busy / _TICK, values[7] / _TICK
 
 
+class StealMeter:
+    """The share of this machine's CPUs the hypervisor gave other guests while a block ran (see `_system_seconds`):
+    a figure measured while it is high says more about the host than about the code."""
+
+    def __enter__(self) -> "StealMeter":
+        self.started, self.stolen_before = time.perf_counter(), _system_seconds()[1]
+        self.share = 0.0
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        seconds = time.perf_counter() - self.started
+        if seconds > 0:
+            self.share = (_system_seconds()[1] - self.stolen_before) / seconds / (os.cpu_count() or 1)
+
+    def __str__(self) -> str:
+        return f"hypervisor stole {self.share:.0%} of the CPUs"
+
+
 def _process_seconds(pid: int) -> float:
     try:
         with open(f"/proc/{pid}/stat") as f:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # else this file shadows the projections package
 
-from _common import FreshDatabases, bench_database_url, percentile, redact, target_line  # noqa: I001
+from _common import FreshDatabases, StealMeter, bench_database_url, percentile, redact, target_line  # noqa: I001
 from _history import BENCH_TODAY, DEPARTMENTS, code_of, specs, stored_chunk
 from eventsourcing.utils import get_topic
 from sqlalchemy import func, insert, select, text
@@ -164,25 +164,31 @@ def main() -> None:
 def run(services: Services, args: argparse.Namespace) -> None:
     written, tasks, seconds = write_history(services, args.events, args.subjects, args.workers)
     print(f"wrote {written:,} events of {tasks:,} tasks in {seconds:.1f} s ({written / seconds:,.0f} events/s)")
-    read, read_seconds = raw_read(services)
+    with StealMeter() as read_steal:
+        read, read_seconds = raw_read(services)
     raw_rate = read / read_seconds
     print(f"raw read = select_notifications in batches of {READ_BATCH:,} + mapper.to_domain_event for each: "
-          f"{read:,} events in {read_seconds:.1f} s = {raw_rate:,.0f} events/s (the floor under any projection)")
-    passed, rebuild_seconds = rebuild_all(services, args.processes)
+          f"{read:,} events in {read_seconds:.1f} s = {raw_rate:,.0f} events/s (the floor under any projection; "
+          f"{read_steal})")
+    with StealMeter() as rebuild_steal:
+        passed, rebuild_seconds = rebuild_all(services, args.processes)
     rebuild_rate = passed / rebuild_seconds
     shares = share_out(services.runner.projections, args.processes)
     print(f"rebuild of all {len(services.runner.projections)} projections in {len(shares)} process(es) ("
           f"{'; '.join(', '.join(p.name for p in share) for share in shares)}): {passed:,} log positions in "
-          f"{rebuild_seconds:.1f} s = {rebuild_rate:,.0f} events/s = {rebuild_rate / raw_rate:.2f} of the raw read")
+          f"{rebuild_seconds:.1f} s = {rebuild_rate:,.0f} events/s = {rebuild_rate / raw_rate:.2f} of the raw read "
+          f"({rebuild_steal})")
     figures = counts(services)
     print("read model: " + ", ".join(f"{k} {v:,}" for k, v in figures.items()))
-    timings, late_total = time_late_responses(services, args.runs)
+    with StealMeter() as late_steal:
+        timings, late_total = time_late_responses(services, args.runs)
     print(f"late responses: {late_total:,} in the office's unfiltered list; {len(timings)} queries "
           f"(random department or none, page sizes 20/50/100, pages 1-20): p50 {percentile(timings, 50):.1f} ms, "
-          f"p99 {percentile(timings, 99):.1f} ms, max {max(timings):.1f} ms")
-    flag_timings, flagged = time_overlap_flags(services, args.subjects, args.flag_subjects)
+          f"p99 {percentile(timings, 99):.1f} ms, max {max(timings):.1f} ms ({late_steal})")
+    with StealMeter() as flags_steal:
+        flag_timings, flagged = time_overlap_flags(services, args.subjects, args.flag_subjects)
     print(f"overlap flags for {args.flag_subjects:,} drawn subjects against {figures['open tasks']:,} open tasks: "
-          f"{flagged:,} flagged; runs {' '.join(f'{s:.3f}' for s in flag_timings)} s")
+          f"{flagged:,} flagged; runs {' '.join(f'{s:.3f}' for s in flag_timings)} s ({flags_steal})")
     print(target_line("projection_rebuild_vs_raw_read_ratio", rebuild_rate / raw_rate, ">=", 0.25))
     print(target_line("late_responses_p99_ms_100k_tasks", percentile(timings, 99), "<", 100, digits=1))
     print(target_line("overlap_flags_seconds_10k_vs_100k", statistics.median(flag_timings), "<", 1, digits=3))
