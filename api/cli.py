@@ -116,7 +116,11 @@ def _projections(settings: Settings, action: str, name: str | None, processes: i
         elif action == "rebuild" and not name:
             if processes is None:
                 processes = 1 if settings.is_sqlite else os.cpu_count() or 1
-            passed = runner.rebuild_all(processes)
+            try:
+                passed = runner.rebuild_all(processes)
+            except RuntimeError as exc:  # a rebuild process failed; its log says why
+                print(f"jointinspect: {exc}", file=sys.stderr)
+                return 1
             print(f"{', '.join(p.name for p in runner.projections)}: rebuilt from {passed} log positions "
                   f"in {min(processes, len(runner.projections))} process(es)")
         elif action == "rebuild":
