@@ -144,13 +144,14 @@ def test_status_reports_events_and_seconds_behind_the_log(services, clock):
     assert all(r["lag_events"] == 0 and r["lag_seconds"] == 0.0 for r in rows)
 
 
-def test_rebuilding_all_projections_in_one_pass_gives_the_live_tables(services, clock):  # R-JOINT-4 R-DRAW-6
+@pytest.mark.parametrize("processes", [1, 2], ids=["one pass", "two processes"])
+def test_rebuilding_all_projections_gives_the_live_tables(services, clock, processes):  # R-JOINT-4 R-DRAW-6
     every_kind_of_event(services, clock)
     services.runner.catch_up()
     tables = [t for p in services.runner.projections for t in p.tables]
     live = _checksum(services.engine, tables)
     head = services.app.recorder.max_notification_id()
-    assert services.runner.rebuild_all() == head
+    assert services.runner.rebuild_all(processes) == head
     assert _checksum(services.engine, tables) == live
     assert set(services.runner.positions().values()) == {head}
 
@@ -180,17 +181,6 @@ def test_projections_are_shared_out_among_processes_by_weight():
     assert share_out([light, heavy, lighter, other], 2) == [[heavy, light], [other, lighter]]
     assert share_out([light, heavy], 8) == [[heavy], [light]]  # never an empty process
     assert share_out([light, heavy], 0) == [[heavy, light]]
-
-
-def test_rebuilding_all_in_two_processes_gives_the_live_tables(services, clock):  # R-JOINT-4 R-DRAW-6
-    every_kind_of_event(services, clock)
-    services.runner.catch_up()
-    tables = [t for p in services.runner.projections for t in p.tables]
-    live = _checksum(services.engine, tables)
-    head = services.app.recorder.max_notification_id()
-    assert services.runner.rebuild_all(processes=2) == head
-    assert _checksum(services.engine, tables) == live
-    assert set(services.runner.positions().values()) == {head}
 
 
 def test_a_rebuild_process_that_fails_is_reported_and_a_catch_up_goes_on_from_its_position(services, clock,
