@@ -25,13 +25,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 
-
 def environment(database_url: str) -> dict[str, str]:
     """The eventsourcing environment of an application on this store at `database_url`."""
     return {"PERSISTENCE_MODULE": "api.store:Factory", "SQLALCHEMY_URL": database_url}
 
 
 class Recorder(SQLAlchemyApplicationRecorder):
+    """The library's application recorder, with the two changes this module's docstring describes."""
+
     def select_events(self, originator_id: UUID | str, gt: int | None = None, lte: int | None = None,
                       desc: bool = False, limit: int | None = None) -> list[StoredEvent]:
         c = self.events_record_cls.__table__.c  # type: ignore[attr-defined]
