@@ -5,8 +5,9 @@ to wlj, gxj and yjj, then each of the three accepts it. Measured, after a warm-u
 
 - http: the deployment ARCHITECTURE.md describes: a real `jointinspect serve` (API only; stateless API processes,
   by default one per CPU, `--workers 1` for a single one) and one `jointinspect projections run` worker, each in
-  its own process, woken by LISTEN/NOTIFY; each client is a thread with its own keep-alive httpx.Client. Latency is per command, as the client sees it.
-  `--projections-in-api` runs the projections inside the API process instead (the `make run` set-up).
+  its own process, woken by LISTEN/NOTIFY; each client is a thread with its own keep-alive httpx.Client. Latency
+  is per command, as the client sees it. `--projections-in-api` runs the projections inside the API process
+  instead (the `make run` set-up).
 - raw:  `domain.application.JointInspect` in this process on a database of its own, no HTTP: initiate_task and
   three respond calls, each saved separately (4 appends per operation), from 1 and 8 threads.
 
@@ -140,8 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # ---- raw: the application in this process, no HTTP -------------------------------------------------------
 def measure_raw(database_url: str, threads: int, seconds: float, warmup: float, pg_match: str) -> PhaseResult:
-    from api.official_calendar import ChineseCalendarSchedule
     from api import store
+    from api.official_calendar import ChineseCalendarSchedule
     from domain.application import Actor, JointInspect
     from domain.clock import StartedClock
 

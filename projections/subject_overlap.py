@@ -12,7 +12,7 @@ import json
 from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
 from domain.joint_task import JointTask
