@@ -10,18 +10,21 @@ Here the lock and the insert go in one round trip, with nothing else before the 
 before: a second writer of the same aggregate version violates the unique index and the unit of work is retried
 (`api.commands.run_command`). SQLite keeps the library's insert.
 
-Every command loads its aggregate first; the library builds an ORM query and ORM objects for that, a seventh of
-the API process's GIL time under load. Here it is one Core select (compiled once, cached) on both stores.
+Reads are Core selects, not the library's ORM queries and objects: a command's load of its aggregate (a seventh
+of the API process's GIL time under load), and the log's head and next notifications the projection worker reads
+on every wake-up. Outside a unit of work they skip the library's ORM session too (`_read`). On the bench host the
+head went from 2.3 to 1.1 ms of CPU per read.
 """
 from __future__ import annotations
 
 from typing import Any, Sequence
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing_sqlalchemy.datastore import transactions
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
-from sqlalchemy import select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 
@@ -31,25 +34,67 @@ def environment(database_url: str) -> dict[str, str]:
 
 
 class Recorder(SQLAlchemyApplicationRecorder):
-    """The library's application recorder, with the two changes this module's docstring describes."""
+    """The library's application recorder, with the changes this module's docstring describes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        c = self.events_record_cls.__table__.c  # type: ignore[attr-defined]
+        # Built once: SQLAlchemy then finds their compiled form without rebuilding them or their cache keys
+        self._aggregate_events = select(c.originator_id, c.originator_version, c.topic, c.state).where(
+            c.originator_id == bindparam("originator_id"))
+        self._whole_aggregate = self._aggregate_events.order_by(c.originator_version)
+        self._head = select(c.id).order_by(c.id.desc()).limit(1)
 
     def select_events(self, originator_id: UUID | str, gt: int | None = None, lte: int | None = None,
                       desc: bool = False, limit: int | None = None) -> list[StoredEvent]:
-        c = self.events_record_cls.__table__.c  # type: ignore[attr-defined]
-        statement = select(c.originator_id, c.originator_version, c.topic, c.state).where(
-            c.originator_id == originator_id)
-        if gt is not None:
-            statement = statement.where(c.originator_version > gt)
-        if lte is not None:
-            statement = statement.where(c.originator_version <= lte)
-        statement = statement.order_by(c.originator_version.desc() if desc else c.originator_version)
-        if limit is not None:
-            statement = statement.limit(limit)
-        with self.transaction(commit=False) as session:
-            rows = session.execute(statement).all()
+        if gt is None and lte is None and not desc and limit is None:  # a command loading its aggregate
+            statement = self._whole_aggregate
+        else:
+            c = self.events_record_cls.__table__.c  # type: ignore[attr-defined]
+            statement = self._aggregate_events
+            if gt is not None:
+                statement = statement.where(c.originator_version > gt)
+            if lte is not None:
+                statement = statement.where(c.originator_version <= lte)
+            statement = statement.order_by(c.originator_version.desc() if desc else c.originator_version)
+            if limit is not None:
+                statement = statement.limit(limit)
         return [StoredEvent(originator_id=o, originator_version=v, topic=t,
                             state=bytes(state) if isinstance(state, memoryview) else state)
-                for o, v, t, state in rows]
+                for o, v, t, state in self._read(statement, {"originator_id": originator_id})]
+
+    def max_notification_id(self) -> int | None:
+        rows = self._read(self._head)
+        return rows[0][0] if rows else None
+
+    def select_notifications(self, start: int | None, limit: int, stop: int | None = None,
+                             topics: Sequence[str] = (), *, inclusive_of_start: bool = True) -> list[Notification]:
+        c = self.events_record_cls.__table__.c  # type: ignore[attr-defined]
+        statement = select(c.id, c.originator_id, c.originator_version, c.topic, c.state)
+        if start is not None:
+            statement = statement.where(c.id >= start if inclusive_of_start else c.id > start)
+        if stop is not None:
+            statement = statement.where(c.id <= stop)
+        if topics:
+            statement = statement.where(c.topic.in_(topics))
+        return [Notification(id=i, originator_id=o, originator_version=v, topic=t,
+                             state=bytes(state) if isinstance(state, memoryview) else state)
+                for i, o, v, t, state in self._read(statement.order_by(c.id).limit(limit))]
+
+    def _read(self, statement: Select, parameters: dict[str, Any] | None = None) -> Sequence[Row]:
+        """Rows of a read: in the caller's unit of work when one is open, else on a pooled connection of its own.
+
+        On PostgreSQL a read outside any unit of work skips the library's ORM session (its begin, rollback and
+        close cost about 1 ms of CPU on the bench host, twice the query). SQLite keeps the library's transaction,
+        which also serialises access to an in-memory database. Either way the statement runs on the Core
+        connection: the ORM session's execute adds its own work for nothing a Core select needs.
+        """
+        engine = self.datastore.engine
+        if engine is not None and engine.dialect.name == "postgresql" and transactions.get(None) is None:
+            with engine.connect() as conn:
+                return conn.execute(statement, parameters).all()
+        with self.transaction(commit=False) as session:
+            return session.connection().execute(statement, parameters).all()
 
     def _insert_stored_events(self, session: Session, stored_events: Sequence[StoredEvent],
                               **kwargs: Any) -> Sequence[int]:
