@@ -63,14 +63,16 @@ class ConcurrentProjectionError(RuntimeError):
     """Another instance advanced the same projection first; this batch was rolled back."""
 
 
-def _advance(conn: Connection, projection: Projection, start: int, end: int) -> None:
-    """Move the tracking row from `start` to `end` in the batch's transaction, or fail if another instance did."""
+def _advance(conn: Connection, group: Sequence[Projection], start: int, end: int) -> None:
+    """Move the group's tracking rows from `start` to `end` in the batch's transaction (one statement), or fail if
+    another instance moved any of them."""
+    names = [projection.name for projection in group]
     advanced = conn.execute(
         update(projection_tracking)
-        .where(projection_tracking.c.name == projection.name, projection_tracking.c.position == start)
+        .where(projection_tracking.c.name.in_(names), projection_tracking.c.position == start)
         .values(position=end, updated_at=func.now()))
-    if advanced.rowcount != 1:
-        raise ConcurrentProjectionError(f"projection {projection.name} was advanced by another instance")
+    if advanced.rowcount != len(names):
+        raise ConcurrentProjectionError(f"projections {', '.join(names)} were advanced by another instance")
 
 
 class ProjectionRunner:
@@ -91,7 +93,8 @@ class ProjectionRunner:
         self.engine = engine
         self.projections = list(projections)
         self.poll_seconds = poll_seconds
-        self.coalesce_seconds = coalesce_seconds  # after a wake-up, let a burst of commits land: one batch for all
+        self.coalesce_seconds = coalesce_seconds  # when woken, let a burst of commits land: one batch for all
+        self._last_batch = float("-inf")  # when the last catch-up began (monotonic)
         self.batch_size = batch_size
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -119,14 +122,16 @@ class ProjectionRunner:
         while not self._stop.is_set():
             try:
                 if self._lock.acquire():
+                    self._last_batch = time.monotonic()
                     self.catch_up()
             except Exception:  # a failing batch is retried; its position stays put and shows as lag
                 log.exception("projection batch failed; retrying")
                 self._stop.wait(1.0)
             woken = self._wake.wait(self.poll_seconds)
             self._wake.clear()
-            if woken and self.coalesce_seconds:
-                self._stop.wait(self.coalesce_seconds)
+            if woken and self.coalesce_seconds:  # at most one batch per coalesce_seconds when woken: under load a
+                # burst of commits shares one batch; a command after a quiet spell is applied at once
+                self._stop.wait(max(0.0, self._last_batch + self.coalesce_seconds - time.monotonic()))
 
     # ---- the work ------------------------------------------------------------------------------------
     def catch_up(self, batch_size: int | None = None) -> int:
@@ -139,14 +144,16 @@ class ProjectionRunner:
         limit = batch_size or self.batch_size
         applied = 0
         head = self.app.recorder.max_notification_id() or 0  # one look at the log's head for every projection
+        positions = self.positions()  # then kept here: each step advances its tracking rows by compare-and-set
         while True:
-            positions = self.positions()
             start = min(positions.values(), default=head)
             if start >= head:
                 return applied
             group = [p for p in self.projections if positions[p.name] == start]
             stop = min([head] + [q for q in positions.values() if q > start])
-            applied += self._step_together(group, start, limit, stop)
+            passed = self._step_together(group, start, limit, stop)
+            positions.update({p.name: start + passed for p in group})
+            applied += passed
 
     def _step_together(self, group: list[Projection], start: int, limit: int, stop: int) -> int:
         """Apply the notifications in (start, stop], at most `limit`, to every projection of the group; returns the
@@ -177,7 +184,7 @@ class ProjectionRunner:
             for projection in group:
                 if items[projection.name]:
                     apply_events(projection, conn, items[projection.name])
-                _advance(conn, projection, start, end)
+            _advance(conn, group, start, end)
         return end - start
 
     def rebuild(self, name: str) -> int:

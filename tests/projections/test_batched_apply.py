@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from sqlalchemy import event, select
+
+from projections.bulk import VALUES_ROWS
 
 from projections.runner import apply_events
 from projections.tasks import TasksProjection
@@ -46,8 +49,9 @@ def test_a_batch_of_many_events_costs_a_handful_of_statements(services, clock):
         apply_events(TasksProjection(), conn, items)
         if conn.dialect.name == "postgresql":
             conn.connection.driver_connection.cursor_factory = None
-    # SQLite: 2 reads, 2 upserts, 1 timeline insert; PostgreSQL: each upsert is COPY into a temporary twin,
-    # INSERT … SELECT … ON CONFLICT, and emptying the twin (CREATE … IF NOT EXISTS the first time)
+    # SQLite: 2 reads, 2 upserts, 1 timeline insert; PostgreSQL: the same, each write one INSERT … VALUES up to
+    # VALUES_ROWS rows, and beyond that COPY (an upsert: COPY into a temporary twin, INSERT … SELECT … ON
+    # CONFLICT, and emptying the twin, CREATE … IF NOT EXISTS the first time)
     assert len(items) > 20 and len(statements) <= 11, statements
 
 
@@ -108,3 +112,36 @@ def test_text_with_tabs_newlines_backslashes_and_quotes_survives_the_bulk_write(
                               .where(task_departments.c.department == "wlj")).one()
     assert stored.late_reason == reason.strip() and stored.responded_at is None  # NULL stays NULL
     assert timeline(services.engine, str(task))[-1]["data"]["reason"] == reason.strip()
+
+
+@pytest.mark.parametrize("count", [3, VALUES_ROWS + 1], ids=["one INSERT", "COPY"])
+def test_rows_written_by_insert_and_by_upsert_read_back_unchanged_in_small_and_large_batches(services, count):
+    """PostgreSQL writes a live batch with one INSERT … VALUES and a rebuild's batch by COPY: the same rows either
+    way (awkward text, NULLs, booleans, dates, instants stored as UTC); SQLite has one path for both."""
+    from datetime import date, datetime, timedelta, timezone
+
+    from projections.bulk import insert_rows, select_rows, upsert
+    from projections.tables import task_departments
+
+    shanghai = timezone(timedelta(hours=8))
+
+    def row(n: int, version: int) -> dict:
+        return {"task_id": f"task-{n:04d}", "department": "wlj", "role": "responder",
+                "response_status": "accepted" if version else "pending", "item_ids": '["a", "b"]',
+                "reason": f'第{version}版 "原因"\t制表\\N 反斜杠\n换行', "response_deadline": date(2026, 3, 4),
+                "responded_at": datetime(2026, 3, 3, 9 + version, 30, tzinfo=shanghai) if version else None,
+                "late": bool(version), "late_reason": None if version else "未及时", "overdue_marked": False,
+                "day_agreed": bool(n % 2), "inspected_on": None, "publish_deadline": date(2026, 4, 1),
+                "published_at": None}
+
+    first = [row(n, 0) for n in range(count)]
+    second = [row(n, 1) for n in range(count)]
+    with services.engine.begin() as conn:
+        insert_rows(conn, task_departments, first)
+    with services.engine.begin() as conn:
+        upsert(conn, task_departments, second)
+    with services.engine.connect() as conn:
+        stored = sorted(select_rows(conn, task_departments, "department", ["wlj"]), key=lambda r: r["task_id"])
+    assert len(stored) == count
+    for got, wanted in zip(stored, second):
+        assert got == wanted | {"responded_at": wanted["responded_at"].astimezone(timezone.utc)}, got

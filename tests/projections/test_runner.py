@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date
 
 import pytest
@@ -82,6 +83,29 @@ def test_wait_for_returns_once_the_running_projection_reaches_the_position(servi
         assert _counts(services.engine)[0] == 1
     finally:
         services.runner.stop()
+
+
+def test_a_woken_runner_applies_at_once_after_a_quiet_spell_and_at_most_once_per_coalesce_interval(services):
+    """A burst of commits shares one batch; a command after a quiet spell is not held back by the coalescing."""
+    runner = ProjectionRunner(services.app, services.engine, [TasksProjection()], poll_seconds=60,
+                              coalesce_seconds=1.0)
+    runner.start()
+    try:
+        time.sleep(1.2)  # quiet: the catch-up at start began more than a coalescing interval ago
+        first = _push_tasks(services, 1)
+        began = time.monotonic()
+        runner.wake()
+        assert runner.wait_for(first, timeout=5.0) is True
+        first_applied_after = time.monotonic() - began
+        second = _push_tasks(services, 1)  # within the interval of the batch that applied the first
+        began = time.monotonic()
+        runner.wake()
+        assert runner.wait_for(second, timeout=5.0) is True
+        second_applied_after = time.monotonic() - began
+    finally:
+        runner.stop()
+    assert first_applied_after < 0.8, first_applied_after
+    assert second_applied_after > 0.5, second_applied_after
 
 
 def test_wait_for_times_out_when_no_projection_is_running(services):
