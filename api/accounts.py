@@ -6,6 +6,7 @@ import secrets
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -160,8 +161,12 @@ def principal_for_row(row) -> Principal:  # type: ignore[no-untyped-def]
                      roles=tuple(r for r in row.roles.split(",") if r))
 
 
-def department_codes(conn: Connection) -> dict[str, int]:
-    return {r.code: r.id for r in conn.execute(select(departments.c.code, departments.c.id))}
+def known_department_codes(conn: Connection, codes: Iterable[str]) -> set[str]:
+    """Those of `codes` that name a department (one indexed lookup, however many departments the province has)."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return set()
+    return set(conn.execute(select(departments.c.code).where(departments.c.code.in_(wanted))).scalars())
 
 
 def _digest(token: str) -> str:

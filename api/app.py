@@ -36,10 +36,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
         app.state.services = built
         app.state.hub = Hub(built, settings.poll_seconds, settings.ws_heartbeat_seconds)
         await app.state.hub.start()
-        built.start_listening()  # PostgreSQL: NOTIFY wakes the runner and the hub; SQLite: they poll
         watcher = DeadlineWatcher(built, settings.deadline_check_seconds)
         if settings.run_projections:
             built.runner.start()
+            built.start_listening()  # PostgreSQL: NOTIFY wakes the runner (and the hub); SQLite: they poll
             watcher.start()
         try:
             yield

@@ -200,6 +200,9 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         return
     client = Client(principal, asyncio.Queue(hub.queue_limit))
     hub.clients.add(client)  # register before replaying: live messages queue up meanwhile, duplicates are skipped
+    # An API process without the projections listens only once a client is here to hear: otherwise every commit
+    # anywhere would wake it for nothing (about 4 % of its CPU under load). Connecting wakes the hub.
+    services.start_listening()
     hub.wake()
     try:
         await _serve(websocket, hub, client, after)

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from api import checklist_tables as checklist
-from api.accounts import Principal, department_codes
+from api.accounts import Principal, known_department_codes
 from api.commands import fingerprint, iso, run_command
 from api.deps import CurrentPrincipal, IdempotencyKey, ReadAfter, ServicesDep
 from api.errors import ApiError
@@ -39,7 +39,7 @@ def initiate(body: TaskIn, request: Request, principal: CurrentPrincipal, servic
     """Initiate a joint task and push it to the responding departments (R-JOINT-1, R-JOINT-2, R-JOINT-3)."""
     def command(session: Session) -> tuple[int, dict]:
         conn = session.connection()
-        known = department_codes(conn)
+        known = known_department_codes(conn, body.responding_departments)
         unknown = [c for c in body.responding_departments if c not in known]
         if unknown:
             raise ApiError(422, "unknown_department", f"以下部门代码不存在：{'、'.join(unknown)}，请核对后重试。",

@@ -69,3 +69,18 @@ def test_an_event_recorded_by_another_process_reaches_a_websocket_client_at_once
         message, _ = _first_event(ws)
         waited = time.monotonic() - recorded
     assert message["position"] == int(done.stdout.strip().splitlines()[-1]) and waited < PROMPT
+
+
+def test_an_api_process_without_the_projections_listens_only_once_a_websocket_client_connects(services):
+    if services.settings.is_sqlite:
+        pytest.skip("SQLite cannot be subscribed to; /ws polls it (tests/api/test_ws.py)")
+    services.settings = dataclasses.replace(services.settings, run_projections=False, safety_poll_seconds=30.0)
+    with LiveServer.start(services) as live:
+        live.client("scjg").initiate(responding_departments=["wlj"])  # a commit nobody in this process awaits
+        assert services.listener is not None and not services.listener.connected.wait(0.5)
+        with _ws(live, "wlj") as ws:
+            assert services.listener.connected.wait(10)
+            _first_event(ws)  # the task initiated before anyone listened, replayed from the log
+            task = live.client("scjg").initiate(responding_departments=["wlj"]).json()
+            message, waited = _first_event(ws)
+    assert message["task_id"] == task["id"] and waited < PROMPT
