@@ -26,7 +26,7 @@ class Settings:
     projection_poll_seconds: float = 0.05
     listen: bool = True  # PostgreSQL: LISTEN/NOTIFY wakes projections and /ws; polling only as a safety net
     safety_poll_seconds: float = 2.0
-    projection_coalesce_seconds: float = 0.05  # subscribed: at most one batch this often when woken (a burst, one batch)
+    projection_coalesce_seconds: float = 0.05  # subscribed: when woken, at most one batch this often
     run_projections: bool = True
     ws_heartbeat_seconds: float = 20.0
     deadline_check_seconds: float = 30.0
