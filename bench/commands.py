@@ -6,8 +6,8 @@ to wlj, gxj and yjj, then each of the three accepts it. Measured, after a warm-u
 - http: the deployment ARCHITECTURE.md describes: a real `jointinspect serve` (API only; stateless API processes,
   by default one per CPU, `--workers 1` for a single one) and one `jointinspect projections run` worker, each in
   its own process, woken by LISTEN/NOTIFY; each client is a thread with its own keep-alive connection
-  (`KeepAliveClient`). Latency is per command, as the client sees it. `--projections-in-api` runs the projections inside the API process
-  instead (the `make run` set-up).
+  (`KeepAliveClient`). Latency is per command, as the client sees it. `--projections-in-api` runs the projections
+  inside the API process instead (the `make run` set-up).
 - raw:  `domain.application.JointInspect` in this process on a database of its own, no HTTP: initiate_task and
   three respond calls, each saved separately (4 appends per operation), from 1 and 8 threads.
 
