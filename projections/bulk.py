@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 from typing import Any, Iterable
 
-from psycopg2.extras import execute_values
 from sqlalchemy import Table, bindparam, func, insert, select, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator
@@ -30,13 +29,16 @@ def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterable[list[Any]]:
         yield batch
 
 
-def probe_by_index(conn: Connection) -> None:
-    """For the rest of this transaction, plan as if pages were cached (PostgreSQL; nothing elsewhere).
+def probe_by_index(conn: Connection, keys: int) -> None:
+    """Before reading rows by `keys` keys: for the rest of this transaction, plan as if pages were cached
+    (PostgreSQL, when the keys are many; nothing otherwise).
 
-    A batch reads a few thousand rows by key out of hundreds of thousands; with the default random_page_cost (4,
-    spinning disks) PostgreSQL scans whole tables for that, and a rebuild ran 3x slower at a million events.
+    A rebuild's batch reads a few thousand rows by key out of hundreds of thousands; with the default
+    random_page_cost (4, spinning disks) PostgreSQL scans whole tables for that, and a rebuild ran 3x slower at a
+    million events. A live batch's few keys are probed by index anyway: the statement would be a round trip for
+    nothing.
     """
-    if conn.dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql" and keys > VALUES_ROWS:
         conn.exec_driver_sql("SET LOCAL random_page_cost = 1.1")
 
 
@@ -116,9 +118,11 @@ def _pg_insert(conn: Connection, table: Table, rows: list[dict], *, upsert: bool
     on_conflict = (f" ON CONFLICT ({', '.join(q(k) for k in keys)}) DO UPDATE SET "
                    + ", ".join(f"{q(n)} = EXCLUDED.{q(n)}" for n in names if n not in keys))
     with _cursor(conn) as cursor:
-        if len(rows) <= VALUES_ROWS:
-            execute_values(cursor, f"INSERT INTO {q(table.name)} ({columns}) VALUES %s"
-                           + (on_conflict if upsert else ""), _bound_values(conn, table, rows), page_size=len(rows))
+        if len(rows) <= VALUES_ROWS:  # one format string for psycopg2 to fill in C (execute_values fills row by row)
+            placeholders = "(" + ", ".join(["%s"] * len(names)) + ")"
+            cursor.execute(f"INSERT INTO {q(table.name)} ({columns}) VALUES {', '.join([placeholders] * len(rows))}"
+                           + (on_conflict if upsert else ""),
+                           [value for row in _bound_values(conn, table, rows) for value in row])
             return
         if not upsert:
             _copy(cursor, q(table.name), columns, _copy_text(conn, table, rows))
@@ -214,10 +218,14 @@ class RowSet:
 
     def flush(self, conn: Connection) -> None:
         """Write back what changed: new rows with one insert, loaded rows with one upsert (in key order, the same
-        lock order every time). A new row's group was loaded and lacked it, so the insert cannot collide."""
+        lock order every time). A new row's group was loaded and lacked it, so the insert cannot collide.
+        On PostgreSQL a live batch's few rows go in one upsert: one statement where two would be."""
         changed = sorted(self.dirty)
-        insert_rows(conn, self.table, [self.rows[key] for key in changed if key not in self.loaded])
-        upsert(conn, self.table, [self.rows[key] for key in changed if key in self.loaded])
+        if conn.dialect.name == "postgresql" and len(changed) <= VALUES_ROWS:
+            upsert(conn, self.table, [self.rows[key] for key in changed])
+        else:
+            insert_rows(conn, self.table, [self.rows[key] for key in changed if key not in self.loaded])
+            upsert(conn, self.table, [self.rows[key] for key in changed if key in self.loaded])
         self.loaded.update(self.dirty)
         self.dirty.clear()
 

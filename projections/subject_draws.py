@@ -30,7 +30,7 @@ class SubjectDrawsProjection:
         if not draws:
             return
         latest = {str(e.originator_id): e.draw_id for e in draws}  # each task's last draw in this batch
-        probe_by_index(conn)
+        probe_by_index(conn, len(latest))
         for chunk in chunks(sorted(latest)):
             conn.execute(update(subject_draws).where(subject_draws.c.task_id.in_(chunk)).values(current=False))
         insert_rows(conn, subject_draws, [

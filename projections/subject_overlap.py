@@ -69,9 +69,10 @@ class SubjectOverlapProjection(JointTaskHandlers):
         handled = self.handled(items)
         if not handled:
             return
-        probe_by_index(conn)
+        task_ids = {str(e.originator_id) for e, _, _ in handled}
+        probe_by_index(conn, len(task_ids))
         batch = _Batch()
-        batch.load(conn, {str(e.originator_id) for e, _, _ in handled},
+        batch.load(conn, task_ids,
                    {str(e.originator_id) for e, _, _ in handled if isinstance(e, JointTask.Inspected)})
         last: dict[str, int] = {}  # task → the position of its last event in this batch
         for event, position, handler in handled:
@@ -195,7 +196,7 @@ def overlap_flags(conn: Connection, codes: list[str], *, year: int, task_id: str
     each with its inspections of the code this year by department and item, and its pending visit."""
     s, t, i = overlap_subjects, overlap_tasks, overlap_inspections
     found: dict[str, list[dict]] = {}
-    probe_by_index(conn)
+    probe_by_index(conn, len(codes))
     # tens of thousands of rows for 10,000 codes: two queries (a join of every drawn row to the inspections
     # probed the index once per row, most of them for nothing), plain tuples, and each distinct `visiting` list
     # parsed once (a few hundred department sets recur)

@@ -7,7 +7,6 @@ from typing import Any, Callable
 
 from sqlalchemy.engine import Connection
 
-from domain.joint_task import JointTask
 from domain.joint_task_rules import late_reason_after_response, task_status
 from projections.bulk import RowSet, insert_rows, probe_by_index
 from projections.handlers import JointTaskHandlers
@@ -51,9 +50,10 @@ class TasksProjection(JointTaskHandlers):
         handled = self.handled(items)
         if not handled:
             return
-        probe_by_index(conn)
+        task_ids = {str(e.originator_id) for e, _, h in handled}
+        probe_by_index(conn, len(task_ids))
         batch = _Batch()
-        batch.load(conn, {str(e.originator_id) for e, _, h in handled})
+        batch.load(conn, task_ids)
         last: dict[str, tuple[datetime, int]] = {}  # task → its last event's time and position in this batch
         for event, position, handler in handled:
             handler(batch, event)
