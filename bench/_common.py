@@ -175,6 +175,22 @@ def _system_seconds() -> tuple[float, float]:
     return busy / _TICK, values[7] / _TICK
 
 
+def host_speed_ms(rounds: int = 3) -> float:
+    """Milliseconds a fixed pure-Python loop (a million additions) takes now, best of `rounds`: lower is faster.
+
+    On a shared virtual machine the same code runs up to 1.5x slower from one quarter hour to the next, and steal
+    shows only part of it (the rest is the host's clock and its other guests' use of caches and memory). Figures
+    of two runs compare fairly only when this one is close.
+    """
+    best = float("inf")
+    for _ in range(rounds):
+        started, total = time.perf_counter(), 0
+        for n in range(1_000_000):
+            total += n
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
 class StealMeter:
     """The share of this machine's CPUs the hypervisor gave other guests while a block ran (see `_system_seconds`):
     a figure measured while it is high says more about the host than about the code."""
@@ -300,6 +316,7 @@ class PhaseResult:
     errors: list[str] = field(default_factory=list)
     cpu: CpuUse | None = None
     warmup_commands: int = 0
+    host_ms: float = float("nan")  # host_speed_ms() just before the phase
 
     @property
     def commands_per_second(self) -> float:
@@ -373,6 +390,7 @@ def run_phase(label: str, threads: int, seconds: float, warmup_seconds: float,
             counts["commands"] += len(mine)
             end_times.append(finished)
 
+    host_ms = host_speed_ms()
     pool = [threading.Thread(target=worker, args=(i,), name=f"{label}-{i}", daemon=True) for i in range(threads)]
     for t in pool:
         t.start()
@@ -389,7 +407,7 @@ def run_phase(label: str, threads: int, seconds: float, warmup_seconds: float,
     elapsed = (max(end_times) if end_times else time.perf_counter()) - started
     return PhaseResult(label=label, threads=threads, seconds=elapsed, operations=counts["operations"],
                        commands=counts["commands"], latencies_ms=latencies, errors=errors,
-                       cpu=CpuUse.between(before, after), warmup_commands=counts["warmup_commands"])
+                       cpu=CpuUse.between(before, after), warmup_commands=counts["warmup_commands"], host_ms=host_ms)
 
 
 # ---- figures ------------------------------------------------------------------------------------------

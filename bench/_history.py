@@ -14,7 +14,7 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Iterator
+from typing import Any
 
 from domain.application import SYSTEM
 from domain.clock import SHANGHAI

@@ -343,14 +343,17 @@ def print_results(raw: dict[int, PhaseResult], http: dict[int, PhaseResult]) -> 
                          per(cpu.postgres) if cpu else "-",
                          f"{cpu.total / r.seconds / cpus * 100:.0f}%" if cpu and r.seconds else "-",
                          f"{cpu.other / r.seconds / cpus * 100:.0f}%" if cpu and r.seconds else "-",
-                         f"{cpu.stolen / r.seconds / cpus * 100:.0f}%" if cpu and r.seconds else "-"])
+                         f"{cpu.stolen / r.seconds / cpus * 100:.0f}%" if cpu and r.seconds else "-",
+                         f"{r.host_ms:.0f}"])
     print("latency per command (raw: one append each; http: one POST each, as the client sees it)")
     print_table(["path", "clients", "ops", "commands", "commands/s", "p50 ms", "p99 ms", "max ms",
-                 "cpu ms bench", "cpu ms server", "cpu ms pg", "machine busy", "of it others", "stolen"], rows)
+                 "cpu ms bench", "cpu ms server", "cpu ms pg", "machine busy", "of it others", "stolen", "host ms"],
+                rows)
     print("cpu ms = CPU milliseconds per command: bench = this process (the HTTP clients, or the whole raw path), "
           "server = the uvicorn process, pg = this run's PostgreSQL backends; machine busy = all CPUs, "
           "of it others = work outside this run sharing the machine, stolen = CPU time the hypervisor gave other "
-          "guests (not counted in busy)")
+          "guests (not counted in busy), host ms = a fixed Python loop just before the phase (lower is faster; "
+          "compare runs by it)")
 
 
 if __name__ == "__main__":
