@@ -11,7 +11,7 @@ from datetime import date
 
 import psycopg2
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from api.settings import Settings, SettingsError
 from domain.application import Actor
