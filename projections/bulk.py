@@ -8,6 +8,7 @@ tables' own column types still convert each value (UTCDateTime refuses naive dat
 from __future__ import annotations
 
 import io
+from operator import itemgetter
 from typing import Any, Iterable
 
 from sqlalchemy import Table, bindparam, func, insert, select, true
@@ -185,6 +186,8 @@ class RowSet:
     def __init__(self, table: Table) -> None:
         self.table = table
         self.key_names = tuple(c.name for c in table.primary_key.columns)
+        get = itemgetter(*self.key_names)  # a tuple for several names, the value itself for one
+        self._key = get if len(self.key_names) > 1 else lambda row: (get(row),)  # type: ignore[method-assign]
         self.rows: dict[tuple, dict] = {}
         self.groups: dict[Any, dict[tuple, dict]] = {}
         self.dirty: set[tuple] = set()
@@ -228,9 +231,6 @@ class RowSet:
             upsert(conn, self.table, [self.rows[key] for key in changed if key in self.loaded])
         self.loaded.update(self.dirty)
         self.dirty.clear()
-
-    def _key(self, row: dict) -> tuple:
-        return tuple(row[name] for name in self.key_names)
 
     def _keep(self, row: dict) -> tuple:
         key = self._key(row)

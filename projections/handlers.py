@@ -2,12 +2,23 @@
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any, Callable
+from uuid import UUID
 
 from eventsourcing.utils import get_topic
 from sqlalchemy.engine import Connection
 
 from domain.joint_task import JointTask
+
+
+to_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(value, ensure_ascii=False), minus an encoder a call
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def task_key(originator_id: UUID) -> str:
+    """A task's id as the read tables key it: a batch formats each task's UUID once, not once a handler."""
+    return str(originator_id)
 
 
 class JointTaskHandlers:
@@ -26,5 +37,13 @@ class JointTaskHandlers:
 
     def handled(self, items: list[tuple[Any, int]]) -> list[tuple[Any, int, Callable[[Any, Any], None]]]:
         """The batch's events this projection has a handler for, each with its position and handler, in order."""
-        return [(e, p, h) for e, p in items if isinstance(e, JointTask.Event)
-                and (h := getattr(self, "_on_" + type(e).__name__, None)) is not None]
+        handlers = self._handlers
+        for e, _ in items:
+            if type(e) not in handlers:
+                handlers[type(e)] = getattr(self, "_on_" + type(e).__name__, None) \
+                    if isinstance(e, JointTask.Event) else None
+        return [(e, p, h) for e, p in items if (h := handlers[type(e)]) is not None]
+
+    @functools.cached_property
+    def _handlers(self) -> dict[type, Callable[[Any, Any], None] | None]:
+        return {}  # event class → its bound handler, or None: found once per class

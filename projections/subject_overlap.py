@@ -19,7 +19,7 @@ from domain.joint_task import JointTask
 from domain.joint_task_rules import task_status
 from domain.working_days import local_date
 from projections.bulk import RowSet, among, chunks, insert_rows, probe_by_index, select_rows
-from projections.handlers import JointTaskHandlers
+from projections.handlers import JointTaskHandlers, task_key, to_json
 from projections.tables import overlap_departments, overlap_inspections, overlap_subjects, overlap_tasks
 
 LIVE = ("awaiting_responses", "responded", "day_proposed", "day_agreed")  # a visit may still be to come
@@ -69,22 +69,22 @@ class SubjectOverlapProjection(JointTaskHandlers):
         handled = self.handled(items)
         if not handled:
             return
-        task_ids = {str(e.originator_id) for e, _, _ in handled}
+        task_ids = {task_key(e.originator_id) for e, _, _ in handled}
         probe_by_index(conn, len(task_ids))
         batch = _Batch()
         batch.load(conn, task_ids,
-                   {str(e.originator_id) for e, _, _ in handled if isinstance(e, JointTask.Inspected)})
+                   {task_key(e.originator_id) for e, _, _ in handled if isinstance(e, JointTask.Inspected)})
         last: dict[str, int] = {}  # task → the position of its last event in this batch
         for event, position, handler in handled:
             handler(batch, event)
-            last[str(event.originator_id)] = position
+            last[task_key(event.originator_id)] = position
         for task_id, position in last.items():  # the stage depends only on the facts as they end up
             _refresh(batch, task_id, position)
         batch.flush(conn)
 
     # ---- one handler per event type --------------------------------------------------------------
     def _on_Initiated(self, b: _Batch, e: Any) -> None:
-        task_id = str(e.originator_id)
+        task_id = task_key(e.originator_id)
         b.tasks.put({"task_id": task_id, "title": e.title, "lead_department": e.lead_department,
                      "window_start": e.window_start, "window_end": e.window_end, "proposed_day": None,
                      "agreed_day": None, "status": "awaiting_responses", "visiting": "[]", "cancelled": False,
@@ -105,13 +105,13 @@ class SubjectOverlapProjection(JointTaskHandlers):
         b.tasks.change(_task(b, e), agreed_day=e.day)
 
     def _on_SubjectsDrawn(self, b: _Batch, e: Any) -> None:
-        task_id = str(e.originator_id)
+        task_id = task_key(e.originator_id)
         codes = list(dict.fromkeys(e.drawn))
         b.subjects[task_id] = codes
         b.redrawn[task_id] = (codes, local_date(e.at).year, e.at)
 
     def _on_Inspected(self, b: _Batch, e: Any) -> None:
-        task_id = str(e.originator_id)
+        task_id = task_key(e.originator_id)
         row = _change_department(b, e, inspected_on=e.completed_on)
         items = json.loads(row["items"]) if row else []
         b.inspections.extend(
@@ -129,7 +129,7 @@ class SubjectOverlapProjection(JointTaskHandlers):
         b.tasks.change(_task(b, e), merged_into=str(e.into_task_id))
 
     def _on_MergeAbsorbed(self, b: _Batch, e: Any) -> None:
-        task_id = str(e.originator_id)
+        task_id = task_key(e.originator_id)
         for code, response in e.responses.items():
             accepted = response["status"] == "accepted"
             b.departments.put(_department(task_id, code, "responder", response["status"],
@@ -142,18 +142,18 @@ def _department(task_id: str, code: str, role: str, status: str, items: list[str
 
 
 def _json(values: list[str]) -> str:
-    return json.dumps(list(values), ensure_ascii=False)
+    return to_json(list(values))
 
 
 def _task(b: _Batch, e: Any) -> dict:
-    row = b.tasks.get(str(e.originator_id))
+    row = b.tasks.get(task_key(e.originator_id))
     if row is None:
         raise LookupError(f"task {e.originator_id} has no overlap row: its Initiated event was not applied")
     return row
 
 
 def _change_department(b: _Batch, e: Any, **values: Any) -> dict | None:
-    row = b.departments.get(str(e.originator_id), e.department)
+    row = b.departments.get(task_key(e.originator_id), e.department)
     if row is not None:
         b.departments.change(row, **values)
     return row

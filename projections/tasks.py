@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from domain.joint_task_rules import late_reason_after_response, task_status
 from projections.bulk import RowSet, insert_rows, probe_by_index
-from projections.handlers import JointTaskHandlers
+from projections.handlers import JointTaskHandlers, task_key, to_json
 from projections.tables import task_departments, task_summary, task_timeline
 
 
@@ -50,7 +50,7 @@ class TasksProjection(JointTaskHandlers):
         handled = self.handled(items)
         if not handled:
             return
-        task_ids = {str(e.originator_id) for e, _, h in handled}
+        task_ids = {task_key(e.originator_id) for e, _, h in handled}
         probe_by_index(conn, len(task_ids))
         batch = _Batch()
         batch.load(conn, task_ids)
@@ -58,18 +58,18 @@ class TasksProjection(JointTaskHandlers):
         for event, position, handler in handled:
             handler(batch, event)
             batch.timeline.append(_timeline_row(event, position))
-            last[str(event.originator_id)] = (_when(event), position)
+            last[task_key(event.originator_id)] = (_when(event), position)
         for task_id, (at, position) in last.items():  # the stage depends only on the facts as they end up
             _refresh_status(batch, task_id, at, position)
         batch.flush(conn)
 
     # ---- one handler per event type --------------------------------------------------------------
     def _on_Initiated(self, b: _Batch, e: Any) -> None:
-        task_id = str(e.originator_id)
+        task_id = task_key(e.originator_id)
         b.summaries.put({
             "task_id": task_id, "title": e.title, "lead_department": e.lead_department,
             "initiator_role": e.initiator_role, "planned": e.planned, "status": "awaiting_responses",
-            "items": json.dumps(e.items, ensure_ascii=False), "window_start": e.window_start,
+            "items": to_json(e.items), "window_start": e.window_start,
             "window_end": e.window_end, "pushed_at": e.pushed_at, "response_deadline": e.response_deadline,
             "deadline_provisional": e.deadline_provisional, "proposed_day": None, "agreed_day": None,
             "merged_into": None, "cancel_reason": None, "updated_at": e.pushed_at, "position": 0})
@@ -78,12 +78,12 @@ class TasksProjection(JointTaskHandlers):
             b.departments.put(_department_row(task_id, code, "responder", "pending", e.response_deadline))
 
     def _on_Responded(self, b: _Batch, e: Any) -> None:
-        row = b.departments.get(str(e.originator_id), e.department)
+        row = b.departments.get(task_key(e.originator_id), e.department)
         if row is None:
             raise LookupError(f"task {e.originator_id} has no department {e.department}")
         late_reason = late_reason_after_response(row["late_reason"], e.reason, e.late)  # the aggregate's own rule
         b.departments.change(row, response_status="accepted" if e.decision == "accept" else "declined",
-                             item_ids=json.dumps(e.item_ids, ensure_ascii=False), reason=e.reason,
+                             item_ids=to_json(e.item_ids), reason=e.reason,
                              responded_at=e.at, late=e.late, late_reason=late_reason)
 
     def _on_ResponseOverdue(self, b: _Batch, e: Any) -> None:
@@ -93,7 +93,7 @@ class TasksProjection(JointTaskHandlers):
         _update_department(b, e, late_reason=e.reason)
 
     def _on_InspectionDayProposed(self, b: _Batch, e: Any) -> None:
-        task_id = str(e.originator_id)
+        task_id = task_key(e.originator_id)
         _update_summary(b, e, proposed_day=e.day)
         for row in b.departments.group(task_id):
             b.departments.change(row, day_agreed=row["department"] == e.department)
@@ -115,20 +115,20 @@ class TasksProjection(JointTaskHandlers):
 
     def _on_DeadlineRecomputed(self, b: _Batch, e: Any) -> None:
         _update_summary(b, e, response_deadline=e.response_deadline, deadline_provisional=e.provisional)
-        for row in b.departments.group(str(e.originator_id)):
+        for row in b.departments.group(task_key(e.originator_id)):
             b.departments.change(row, response_deadline=e.response_deadline)
 
     def _on_Merged(self, b: _Batch, e: Any) -> None:
         _update_summary(b, e, merged_into=str(e.into_task_id))
 
     def _on_MergeAbsorbed(self, b: _Batch, e: Any) -> None:
-        task_id = str(e.originator_id)
+        task_id = task_key(e.originator_id)
         summary = _summary(b, task_id)
         items = json.loads(summary["items"]) + list(e.items)
-        b.summaries.change(summary, items=json.dumps(items, ensure_ascii=False))
+        b.summaries.change(summary, items=to_json(items))
         for code, response in e.responses.items():
             row = _department_row(task_id, code, "responder", response["status"], summary["response_deadline"])
-            row.update(item_ids=json.dumps(response["item_ids"], ensure_ascii=False), reason=response["reason"],
+            row.update(item_ids=to_json(response["item_ids"]), reason=response["reason"],
                        responded_at=response["responded_at"], late=response["late"],
                        late_reason=response["late_reason"])
             b.departments.put(row)
@@ -154,13 +154,13 @@ def _summary(b: _Batch, task_id: str) -> dict:
 
 
 def _update_department(b: _Batch, e: Any, **values: Any) -> None:
-    row = b.departments.get(str(e.originator_id), e.department)
+    row = b.departments.get(task_key(e.originator_id), e.department)
     if row is not None:  # like an UPDATE that matches no row
         b.departments.change(row, **values)
 
 
 def _update_summary(b: _Batch, e: Any, **values: Any) -> None:
-    b.summaries.change(_summary(b, str(e.originator_id)), **values)
+    b.summaries.change(_summary(b, task_key(e.originator_id)), **values)
 
 
 def _refresh_status(b: _Batch, task_id: str, at: datetime, position: int) -> None:
@@ -198,7 +198,7 @@ def _timeline_row(e: Any, position: int) -> dict:
         data[field] = str(value) if isinstance(value, (date, datetime)) or field.endswith("task_id") else value
     if type(e).__name__ == "MergeAbsorbed":
         data["departments"] = sorted(e.responses)
-    return {"position": position, "task_id": str(e.originator_id), "at": _when(e), "event_type": type(e).__name__,
+    return {"position": position, "task_id": task_key(e.originator_id), "at": _when(e), "event_type": type(e).__name__,
             "actor_user": e.actor["user"],
             "actor_department": getattr(e, "department", None) or e.actor["department"],
-            "data": json.dumps(data, ensure_ascii=False)}
+            "data": to_json(data)}
