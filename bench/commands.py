@@ -255,9 +255,6 @@ class KeepAliveClient:
         except ValueError:
             return response.status, data.decode(errors="replace")
 
-    def close(self) -> None:
-        self.connection.close()
-
 
 def measure_http(base_url: str, tokens: dict[str, str], threads: int, seconds: float, warmup: float,
                  idempotency_keys: bool, server_pids: list[int], pg_match: str) -> PhaseResult:
