@@ -272,36 +272,42 @@ class CpuSnapshot:
     bench: float
     server: float
     postgres: float
+    worker: float = 0.0
 
     @classmethod
-    def take(cls, server_pid: int | Sequence[int] | None, postgres_match: str | None) -> "CpuSnapshot":
+    def take(cls, server_pid: int | Sequence[int] | None, postgres_match: str | None,
+             worker_pid: int | None = None) -> "CpuSnapshot":
         roots = [server_pid] if isinstance(server_pid, int) else list(server_pid or ())
         system, stolen = _system_seconds()
         return cls(system=system, stolen=stolen, bench=_process_seconds(os.getpid()),
-                   server=_tree_seconds(roots), postgres=_postgres_seconds(postgres_match))
+                   server=_tree_seconds(roots), postgres=_postgres_seconds(postgres_match),
+                   worker=_process_seconds(worker_pid) if worker_pid else 0.0)
 
 
 @dataclass
 class CpuUse:
-    """CPU seconds spent during a phase by this process, the server process, this run's PostgreSQL backends,
-    and everything else on the machine (other work sharing the CPUs makes the figures noisier); and the seconds
-    the hypervisor stole from this machine (a virtual machine on a busy host runs everything slower)."""
+    """CPU seconds spent during a phase by this process, the server process (and a worker process of the
+    server's, when it has one apart), this run's PostgreSQL backends, and everything else on the machine (other
+    work sharing the CPUs makes the figures noisier); and the seconds the hypervisor stole from this machine (a
+    virtual machine on a busy host runs everything slower)."""
 
     bench: float
     server: float
     postgres: float
     other: float
     stolen: float = 0.0
+    worker: float = 0.0
 
     @classmethod
     def between(cls, a: CpuSnapshot, b: CpuSnapshot) -> "CpuUse":
         bench, server, postgres = b.bench - a.bench, b.server - a.server, b.postgres - a.postgres
-        return cls(bench=bench, server=server, postgres=postgres,
-                   other=max(0.0, (b.system - a.system) - bench - server - postgres), stolen=b.stolen - a.stolen)
+        worker = b.worker - a.worker
+        return cls(bench=bench, server=server, postgres=postgres, worker=worker, stolen=b.stolen - a.stolen,
+                   other=max(0.0, (b.system - a.system) - bench - server - worker - postgres))
 
     @property
     def total(self) -> float:
-        return self.bench + self.server + self.postgres + self.other
+        return self.bench + self.server + self.worker + self.postgres + self.other
 
 
 # ---- phases: N threads doing operations for a while, after a warm-up --------------------------------
@@ -335,7 +341,7 @@ Operation = Callable[[], Sequence[float]]  # does one operation, returns each co
 
 def run_phase(label: str, threads: int, seconds: float, warmup_seconds: float,
               make_operation: Callable[[int], Operation], server_pid: int | Sequence[int] | None = None,
-              postgres_match: str | None = None) -> PhaseResult:
+              postgres_match: str | None = None, worker_pid: int | None = None) -> PhaseResult:
     """Every thread builds its operation, warms up, waits for the others, then runs until `seconds` pass.
 
     Commands/s counts every command of the measured window over the time from the common start to the end of
@@ -344,7 +350,7 @@ def run_phase(label: str, threads: int, seconds: float, warmup_seconds: float,
     marks: dict[str, Any] = {}
 
     def begin() -> None:  # run by the barrier, once, before any worker is released
-        marks["before"] = CpuSnapshot.take(server_pid, postgres_match)
+        marks["before"] = CpuSnapshot.take(server_pid, postgres_match, worker_pid)
         marks["started"] = time.perf_counter()
         marks["stop_at"] = marks["started"] + seconds
 
@@ -402,7 +408,7 @@ def run_phase(label: str, threads: int, seconds: float, warmup_seconds: float,
         raise RuntimeError(f"{label}: a worker failed before measuring: {errors}") from None
     for t in pool:
         t.join()
-    after = CpuSnapshot.take(server_pid, postgres_match)
+    after = CpuSnapshot.take(server_pid, postgres_match, worker_pid)
     before, started = marks["before"], marks["started"]
     elapsed = (max(end_times) if end_times else time.perf_counter()) - started
     return PhaseResult(label=label, threads=threads, seconds=elapsed, operations=counts["operations"],

@@ -100,12 +100,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 projection_worker(http_url, separate) as worker_pid:
             print(f"  (server: pid {server.pid}, {server.base_url}, {args.workers} uvicorn worker(s), projections "
                   f"{f'in their own process, pid {worker_pid}' if separate else 'in the API process'}; "
-                  "the server CPU column counts the API processes and the projection worker)")
+                  "the CPU columns count them apart)")
             tokens = login(server.base_url)
-            server_pids = [server.pid] + ([worker_pid] if worker_pid else [])
             for n in concurrencies:
                 http[n] = measure_http(server.base_url, tokens, n, args.seconds, args.warmup, args.idempotency_keys,
-                                       server_pids, databases.prefix)
+                                       server.pid, worker_pid, databases.prefix)
                 report_progress(http[n])
         stored = {"raw": count_events(raw_url), "http": count_events(http_url)}
     print()
@@ -257,7 +256,7 @@ class KeepAliveClient:
 
 
 def measure_http(base_url: str, tokens: dict[str, str], threads: int, seconds: float, warmup: float,
-                 idempotency_keys: bool, server_pids: list[int], pg_match: str) -> PhaseResult:
+                 idempotency_keys: bool, server_pid: int, worker_pid: int | None, pg_match: str) -> PhaseResult:
     auth = {user: {"Authorization": f"Bearer {token}"} for user, token in tokens.items()}
     serial = itertools.count(1)
     run = os.urandom(4).hex()
@@ -294,8 +293,8 @@ def measure_http(base_url: str, tokens: dict[str, str], threads: int, seconds: f
             return latencies
         return operation
 
-    return run_phase("http", threads, seconds, warmup, make_operation, server_pid=server_pids,
-                     postgres_match=pg_match)
+    return run_phase("http", threads, seconds, warmup, make_operation, server_pid=server_pid,
+                     postgres_match=pg_match, worker_pid=worker_pid)
 
 
 # ---- figures ----------------------------------------------------------------------------------------------
@@ -337,6 +336,7 @@ def print_results(raw: dict[int, PhaseResult], http: dict[int, PhaseResult]) -> 
                          f"{r.percentile(50):.1f}", f"{r.percentile(99):.1f}",
                          f"{max(r.latencies_ms, default=float('nan')):.1f}",
                          per(cpu.bench) if cpu else "-", per(cpu.server) if cpu and label == "http" else "-",
+                         per(cpu.worker) if cpu and label == "http" and cpu.worker else "-",
                          per(cpu.postgres) if cpu else "-",
                          f"{cpu.total / r.seconds / cpus * 100:.0f}%" if cpu and r.seconds else "-",
                          f"{cpu.other / r.seconds / cpus * 100:.0f}%" if cpu and r.seconds else "-",
@@ -344,10 +344,11 @@ def print_results(raw: dict[int, PhaseResult], http: dict[int, PhaseResult]) -> 
                          f"{r.host_ms:.0f}"])
     print("latency per command (raw: one append each; http: one POST each, as the client sees it)")
     print_table(["path", "clients", "ops", "commands", "commands/s", "p50 ms", "p99 ms", "max ms",
-                 "cpu ms bench", "cpu ms server", "cpu ms pg", "machine busy", "of it others", "stolen", "host ms"],
+                 "cpu ms bench", "cpu ms api", "cpu ms worker", "cpu ms pg", "machine busy", "of it others", "stolen", "host ms"],
                 rows)
     print("cpu ms = CPU milliseconds per command: bench = this process (the HTTP clients, or the whole raw path), "
-          "server = the uvicorn process, pg = this run's PostgreSQL backends; machine busy = all CPUs, "
+          "api = the uvicorn processes (with the projections, when they run in the API), worker = the projection worker "
+          "process, pg = this run's PostgreSQL backends; machine busy = all CPUs, "
           "of it others = work outside this run sharing the machine, stolen = CPU time the hypervisor gave other "
           "guests (not counted in busy), host ms = a fixed Python loop just before the phase (lower is faster; "
           "compare runs by it)")
