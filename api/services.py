@@ -74,6 +74,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         install_notify_trigger(engine, app.recorder.events_table_name)  # type: ignore[attr-defined]
         listener = EventListener(engine)
         listener.subscribe(runner.wake)
+        listener.on_wanted(runner.hurry)
     past = PastStores(app, runner.projections, (read_tables.task_summary, read_tables.task_departments,
                                                 read_tables.notices))
     return Services(settings=settings, clock=clock, app=app, engine=engine, runner=runner, listener=listener,

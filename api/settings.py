@@ -26,7 +26,7 @@ class Settings:
     projection_poll_seconds: float = 0.05
     listen: bool = True  # PostgreSQL: LISTEN/NOTIFY wakes projections and /ws; polling only as a safety net
     safety_poll_seconds: float = 2.0
-    projection_coalesce_seconds: float = 0.05  # subscribed: when woken, at most one batch this often
+    projection_coalesce_seconds: float = 0.15  # subscribed: when woken, at most one batch this often
     run_projections: bool = True
     ws_heartbeat_seconds: float = 20.0
     deadline_check_seconds: float = 30.0
@@ -59,7 +59,7 @@ class Settings:
             deadline_check_seconds=_float(e, "JOINTINSPECT_DEADLINE_CHECK_SECONDS", 30.0, 0.01, 3600),
             listen=e.get("JOINTINSPECT_LISTEN", "true").lower() in ("1", "true", "yes", "on"),
             safety_poll_seconds=_float(e, "JOINTINSPECT_SAFETY_POLL_SECONDS", 2.0, 0.05, 3600),
-            projection_coalesce_seconds=_float(e, "JOINTINSPECT_PROJECTION_COALESCE_SECONDS", 0.05, 0.0, 1.0),
+            projection_coalesce_seconds=_float(e, "JOINTINSPECT_PROJECTION_COALESCE_SECONDS", 0.15, 0.0, 1.0),
             run_projections=e.get("JOINTINSPECT_RUN_PROJECTIONS", "true").lower() in ("1", "true", "yes", "on"),
             log_level=e.get("JOINTINSPECT_LOG_LEVEL", "info"),
         )

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from domain.application import JointInspect
 from projections.locks import SingleInstanceLock
+from projections.subscription import notify_wanted
 from projections.tables import projection_tracking
 
 log = logging.getLogger("jointinspect.projections")
@@ -97,6 +98,7 @@ class ProjectionRunner:
         self._last_batch = float("-inf")  # when the last catch-up began (monotonic)
         self.batch_size = batch_size
         self._wake = threading.Event()
+        self._hurry = threading.Event()  # a reader waits for the read models: no coalescing for this batch
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = SingleInstanceLock(engine, "projections")
@@ -109,6 +111,7 @@ class ProjectionRunner:
 
     def stop(self) -> None:
         self._stop.set()
+        self._hurry.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
@@ -118,10 +121,16 @@ class ProjectionRunner:
         """Look at the log now instead of at the next poll (called after a local command commits)."""
         self._wake.set()
 
+    def hurry(self) -> None:
+        """Look at the log now, without waiting out the coalescing interval: a reader waits for the result."""
+        self._hurry.set()
+        self._wake.set()
+
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
                 if self._lock.acquire():
+                    self._hurry.clear()  # this catch-up serves every reader waiting so far
                     self._last_batch = time.monotonic()
                     self.catch_up()
             except Exception:  # a failing batch is retried; its position stays put and shows as lag
@@ -130,8 +139,9 @@ class ProjectionRunner:
             woken = self._wake.wait(self.poll_seconds)
             self._wake.clear()
             if woken and self.coalesce_seconds:  # at most one batch per coalesce_seconds when woken: under load a
-                # burst of commits shares one batch; a command after a quiet spell is applied at once
-                self._stop.wait(max(0.0, self._last_batch + self.coalesce_seconds - time.monotonic()))
+                # burst of commits shares one batch; a command after a quiet spell is applied at once, and so is
+                # one a reader waits for (`hurry`, from `wait_for` in this or another process)
+                self._hurry.wait(max(0.0, self._last_batch + self.coalesce_seconds - time.monotonic()))
 
     # ---- the work ------------------------------------------------------------------------------------
     def catch_up(self, batch_size: int | None = None) -> int:
@@ -287,7 +297,10 @@ class ProjectionRunner:
         if not position:
             return True
         deadline = time.monotonic() + timeout
-        self.wake()
+        if self.lowest_position() >= position:
+            return True
+        self.hurry()  # the runner of this process, if it runs here
+        notify_wanted(self.engine)  # on PostgreSQL, the one that runs in another process
         while self.lowest_position() < position:
             if time.monotonic() > deadline:
                 return False

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 log = logging.getLogger("jointinspect.subscription")
 
 CHANNEL = "jointinspect_events"
+WANTED = "wanted"  # the payload of a reader's NOTIFY: it waits for the read models (`ProjectionRunner.wait_for`)
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -50,6 +51,15 @@ def install_notify_trigger(engine: Engine, table: str, channel: str = CHANNEL) -
 Subscriber = Callable[[], None]
 
 
+def notify_wanted(engine: Engine, channel: str = CHANNEL) -> None:
+    """Tell the projection runner listening on PostgreSQL (in whichever process) that a reader waits for it."""
+    if engine.dialect.name != "postgresql":
+        return  # SQLite is polled; its runner runs in the reader's own process
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": channel, "payload": WANTED})
+        conn.commit()
+
+
 class EventListener:
     """Holds one LISTEN connection and calls every subscriber when a notification (or a reconnect) arrives.
 
@@ -71,6 +81,7 @@ class EventListener:
         self.last_position = 0  # the highest position announced so far
         self.reconnects = 0
         self._subscribers: list[Subscriber] = []
+        self._wanted: list[Subscriber] = []  # called when a reader says it waits (`notify_wanted`)
         self._guard = threading.Lock()
         self._stop = threading.Event()
         self._stop_read, self._stop_write = os.pipe()  # lets stop() interrupt select() at once
@@ -86,9 +97,14 @@ class EventListener:
             if subscriber in self._subscribers:
                 self._subscribers.remove(subscriber)
 
-    def _wake_all(self) -> None:
+    def on_wanted(self, subscriber: Subscriber) -> None:
+        """Call `subscriber` when a reader announces that it waits for the read models."""
         with self._guard:
-            subscribers = list(self._subscribers)
+            self._wanted.append(subscriber)
+
+    def _wake_all(self, wanted: bool = False) -> None:
+        with self._guard:
+            subscribers = list(self._wanted if wanted else self._subscribers)
         for subscriber in subscribers:
             try:
                 subscriber()
@@ -160,7 +176,10 @@ class EventListener:
                 with conn.cursor() as cursor:
                     cursor.execute("SELECT 1")
             if conn.notifies:
-                positions = [int(n.payload) for n in conn.notifies if n.payload.isdigit()]
+                payloads = [n.payload for n in conn.notifies]
                 conn.notifies.clear()
-                self.last_position = max([self.last_position, *positions])
-                self._wake_all()
+                self.last_position = max([self.last_position, *(int(p) for p in payloads if p.isdigit())])
+                if any(p != WANTED for p in payloads):
+                    self._wake_all()
+                if WANTED in payloads:
+                    self._wake_all(wanted=True)

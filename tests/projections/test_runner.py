@@ -100,12 +100,65 @@ def test_a_woken_runner_applies_at_once_after_a_quiet_spell_and_at_most_once_per
         second = _push_tasks(services, 1)  # within the interval of the batch that applied the first
         began = time.monotonic()
         runner.wake()
-        assert runner.wait_for(second, timeout=5.0) is True
-        second_applied_after = time.monotonic() - began
+        second_applied_after = _applied_after(runner, second, began)  # watched, not waited for: no hurry
     finally:
         runner.stop()
     assert first_applied_after < 0.8, first_applied_after
     assert second_applied_after > 0.5, second_applied_after
+
+
+def _applied_after(runner: ProjectionRunner, position: int, began: float, timeout: float = 5.0) -> float:
+    """Seconds from `began` until the runner applied `position`, watched without waking or hurrying it."""
+    while runner.lowest_position() < position and time.monotonic() - began < timeout:
+        time.sleep(0.005)
+    return time.monotonic() - began
+
+
+def test_a_reader_waiting_for_its_write_is_not_held_back_by_the_coalescing(services):
+    """wait_for hurries the runner: under load commits share batches, but a reader that needs one gets it now."""
+    runner = ProjectionRunner(services.app, services.engine, [TasksProjection()], poll_seconds=60,
+                              coalesce_seconds=1.0)
+    runner.start()
+    try:
+        first = _push_tasks(services, 1)
+        runner.wake()
+        assert runner.wait_for(first, timeout=5.0) is True
+        second = _push_tasks(services, 1)  # within the interval of the batch that applied the first
+        runner.wake()
+        began = time.monotonic()
+        assert runner.wait_for(second, timeout=5.0) is True
+        waited = time.monotonic() - began
+    finally:
+        runner.stop()
+    assert waited < 0.5, waited
+
+
+def test_a_reader_in_another_process_hurries_the_runner_over_postgresql(services):
+    """An API process waits for its write while the projections run in the worker process: a NOTIFY hurries them."""
+    if services.listener is None:
+        pytest.skip("SQLite cannot be subscribed to; its runner runs in the reader's own process")
+    from projections.subscription import EventListener
+
+    worker = ProjectionRunner(services.app, services.engine, [TasksProjection()], poll_seconds=60,
+                              coalesce_seconds=1.0)
+    listener = EventListener(services.engine)
+    listener.subscribe(worker.wake)
+    listener.on_wanted(worker.hurry)
+    reader = ProjectionRunner(services.app, services.engine, [TasksProjection()])  # the API side: not started
+    worker.start()
+    listener.start()
+    try:
+        assert listener.connected.wait(10)
+        first = _push_tasks(services, 1)
+        assert _applied_after(worker, first, time.monotonic()) < 5.0
+        second = _push_tasks(services, 1)  # woken by its NOTIFY, the worker would hold it for the interval
+        began = time.monotonic()
+        assert reader.wait_for(second, timeout=5.0) is True
+        waited = time.monotonic() - began
+    finally:
+        listener.stop()
+        worker.stop()
+    assert waited < 0.5, waited
 
 
 def test_wait_for_times_out_when_no_projection_is_running(services):

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from api.settings import Settings, SettingsError
 from domain.application import Actor
-from projections.subscription import CHANNEL, install_notify_trigger
+from projections.subscription import CHANNEL, EventListener, install_notify_trigger, notify_wanted
 
 LEAD = Actor(user="scjg", department="scjg")
 PROMPT = 3.0  # seconds: far below the 30-second safety poll, far above a NOTIFY round trip
@@ -106,6 +106,33 @@ def test_a_command_recorded_by_another_process_wakes_this_one(subscribed, pg_dat
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
     position = int(done.stdout.strip().splitlines()[-1])
     assert _applied_within(subscribed, position, PROMPT) is not None
+
+
+def test_a_readers_notice_calls_the_wanted_subscribers_only(services):
+    if services.listener is None:
+        pytest.skip("SQLite cannot be subscribed to; its runner runs in the reader's own process")
+    listener = EventListener(services.engine)
+    woken, wanted = [], []
+    listener.subscribe(lambda: woken.append(time.monotonic()))
+    listener.on_wanted(lambda: wanted.append(time.monotonic()))
+    listener.start()
+    try:
+        assert listener.connected.wait(10)
+        time.sleep(0.1)
+        woken.clear()  # the wake-up every (re)connect gives
+        notify_wanted(services.engine)
+        deadline = time.monotonic() + PROMPT
+        while not wanted and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)
+        assert len(wanted) == 1 and woken == []  # a reader's notice announces no event: the log tailers sleep on
+        _initiate(services)
+        deadline = time.monotonic() + PROMPT
+        while not woken and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(woken) == 1 and len(wanted) == 1 and listener.last_position > 0
+    finally:
+        listener.stop()
 
 
 def test_the_listener_reconnects_after_its_connection_is_terminated(subscribed):
