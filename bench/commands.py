@@ -4,7 +4,7 @@ One operation is "initiate + 3 responses" (4 commands): the lead department (scj
 to wlj, gxj and yjj, then each of the three accepts it. Measured, after a warm-up, with 1 and 8 concurrent clients:
 
 - http: the deployment ARCHITECTURE.md describes: a real `jointinspect serve` (API only; stateless API processes,
-  by default one per CPU, `--workers 1` for a single one) and one `jointinspect projections run` worker, each in
+  by default two per CPU, `--workers 1` for a single one) and one `jointinspect projections run` worker, each in
   its own process, woken by LISTEN/NOTIFY; each client is a thread with its own keep-alive connection
   (`KeepAliveClient`). Latency is per command, as the client sees it. `--projections-in-api` runs the projections
   inside the API process instead (the `make run` set-up).
@@ -63,8 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clients", default="1,8", help="concurrencies to measure (the targets need 8)")
     parser.add_argument("--idempotency-keys", action="store_true",
                         help="send an Idempotency-Key with every HTTP command (adds a lookup and a row each)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="API processes (jointinspect serve --workers): stateless replicas, one per CPU")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
+                        help="API processes (jointinspect serve --workers): stateless replicas, two per CPU (see "
+                             "README, JOINTINSPECT_WORKERS)")
     parser.add_argument("--projections-in-api", action="store_true",
                         help="run the projections inside the API process, not in their own worker process")
     parser.add_argument("--server-log-level", default="warning",
