@@ -10,7 +10,7 @@ from typing import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from api.tables import auth_tokens, departments, users
@@ -161,12 +161,16 @@ def principal_for_row(row) -> Principal:  # type: ignore[no-untyped-def]
                      roles=tuple(r for r in row.roles.split(",") if r))
 
 
+# Built once: SQLAlchemy keeps its compiled form and cache key (rebuilding it cost half of `initiate`'s lookups)
+_DEPARTMENT_CODES = select(departments.c.code).where(departments.c.code.in_(bindparam("codes", expanding=True)))
+
+
 def known_department_codes(conn: Connection, codes: Iterable[str]) -> set[str]:
     """Those of `codes` that name a department (one indexed lookup, however many departments the province has)."""
     wanted = sorted(set(codes))
     if not wanted:
         return set()
-    return set(conn.execute(select(departments.c.code).where(departments.c.code.in_(wanted))).scalars())
+    return set(conn.execute(_DEPARTMENT_CODES, {"codes": wanted}).scalars())
 
 
 def _digest(token: str) -> str:

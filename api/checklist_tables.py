@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from sqlalchemy import (
-    JSON, Boolean, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, and_, func, insert, or_,
-    select,
+    JSON, Boolean, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, and_, bindparam, func,
+    insert, or_, select,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Select
@@ -232,10 +232,14 @@ def item_names(conn: Connection, item_ids: Iterable[str]) -> dict[str, str]:
     return {label["id"]: label["name"] for label in item_labels(conn, item_ids)}
 
 
+# Built once, like accounts._DEPARTMENT_CODES: every `initiate` runs it
+_ITEM_REFS = select(check_items.c.id, check_items.c.department_code, check_items.c.item_class,
+                    check_items.c.status).where(check_items.c.id.in_(bindparam("ids", expanding=True)))
+
+
 def item_refs(conn: Connection, item_ids: Iterable[str]) -> dict[str, ItemRef]:
     ids = list(item_ids)
-    rows = conn.execute(select(check_items.c.id, check_items.c.department_code, check_items.c.item_class,
-                               check_items.c.status).where(check_items.c.id.in_(ids))) if ids else []
+    rows = conn.execute(_ITEM_REFS, {"ids": ids}) if ids else []
     return {r.id: ItemRef(r.department_code, r.item_class, r.status == "active") for r in rows}
 
 
