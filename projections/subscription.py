@@ -5,6 +5,8 @@ appending transaction, so PostgreSQL delivers it at commit, whichever process or
 psycopg2 connection per process LISTENs and wakes every subscriber. Notifications are only a wake-up: the
 subscribers still read the log from their own position, so a lost notification costs latency (the slow safety
 poll finds it), never an event. SQLite cannot be subscribed to; there the runner and the tailer keep polling.
+A reader that waits for the read models sends `NOTIFY jointinspect_events, 'wanted'` (`notify_wanted`): it hurries
+the projection runner past its coalescing interval and wakes nothing else.
 """
 from __future__ import annotations
 
