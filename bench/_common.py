@@ -275,12 +275,11 @@ class CpuSnapshot:
     worker: float = 0.0
 
     @classmethod
-    def take(cls, server_pid: int | Sequence[int] | None, postgres_match: str | None,
+    def take(cls, server_pid: int | None, postgres_match: str | None,
              worker_pid: int | None = None) -> "CpuSnapshot":
-        roots = [server_pid] if isinstance(server_pid, int) else list(server_pid or ())
         system, stolen = _system_seconds()
         return cls(system=system, stolen=stolen, bench=_process_seconds(os.getpid()),
-                   server=_tree_seconds(roots), postgres=_postgres_seconds(postgres_match),
+                   server=_tree_seconds([server_pid] if server_pid else []), postgres=_postgres_seconds(postgres_match),
                    worker=_process_seconds(worker_pid) if worker_pid else 0.0)
 
 
@@ -340,7 +339,7 @@ Operation = Callable[[], Sequence[float]]  # does one operation, returns each co
 
 
 def run_phase(label: str, threads: int, seconds: float, warmup_seconds: float,
-              make_operation: Callable[[int], Operation], server_pid: int | Sequence[int] | None = None,
+              make_operation: Callable[[int], Operation], server_pid: int | None = None,
               postgres_match: str | None = None, worker_pid: int | None = None) -> PhaseResult:
     """Every thread builds its operation, warms up, waits for the others, then runs until `seconds` pass.
 
