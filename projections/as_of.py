@@ -26,9 +26,25 @@ from domain.application import JointInspect
 from domain.working_calendar import CALENDAR_ID, WorkingCalendar
 from domain.working_days import Calendar
 from projections import tables as read_tables
-from projections.runner import apply_events
+from projections import failures
+from projections.applying import apply_events
 
 REPLAY_BATCH = 1000
+
+
+def apply_tolerantly(projection: Any, conn: Any, items: list[tuple[Any, int]]) -> None:
+    """Apply the batch; if it fails, event by event, sanitised where that helps, skipping what still fails (the
+    live projections park those: projections/failures.py). A throwaway SQLite store: no transaction to save."""
+    try:
+        apply_events(projection, conn, items)
+        return
+    except Exception:
+        pass
+    for event, position in items:
+        try:
+            apply_events(projection, conn, [(failures.sanitised(event), position)])
+        except Exception:
+            continue
 
 
 def recorded_at(event: Any) -> datetime:
@@ -81,11 +97,17 @@ class PastStores:
         while low < high:
             middle = (low + high + 1) // 2
             found = recorder.select_notifications(middle, 1, stop=high, inclusive_of_start=True)
-            if found and recorded_at(self.app.mapper.to_domain_event(found[0])) <= instant:
+            if found and self._recorded_by(found[0], instant):
                 low = found[0].id
             else:  # nothing in [middle, high], or it is already after the instant
                 high = middle - 1
         return low
+
+    def _recorded_by(self, notification: Any, instant: datetime) -> bool:
+        try:
+            return recorded_at(self.app.mapper.to_domain_event(notification)) <= instant
+        except Exception:  # undecodable (parked by the projections): its neighbours decide where the instant falls
+            return True
 
     def _build(self, position: int, instant: datetime) -> PastStore:
         engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
@@ -99,7 +121,11 @@ class PastStores:
                     break
                 items = []
                 for notification in notifications:
-                    event = self.app.mapper.to_domain_event(notification)
+                    try:
+                        event = self.app.mapper.to_domain_event(notification)
+                    except Exception:  # undecodable: parked by the live projections too (projections/failures.py)
+                        last = notification.id
+                        continue
                     if recorded_at(event) > instant:  # a writer whose clock ran behind: stop here all the same
                         position = last
                         break
@@ -108,7 +134,7 @@ class PastStores:
                     if isinstance(event, WorkingCalendar.Event):
                         calendar_version = event.originator_version
                 for projection in self.projections:
-                    apply_events(projection, conn, items)
+                    apply_tolerantly(projection, conn, items)
                 applied += len(items)
         self.builds += 1
         return PastStore(engine=engine, position=last, events=applied, calendar=self._calendar(calendar_version))

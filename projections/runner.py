@@ -6,46 +6,22 @@ import multiprocessing
 import threading
 import time
 from datetime import datetime
-from typing import Any, Protocol, Sequence
+from typing import Any, Sequence
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from domain.application import JointInspect
+from projections import failures
+from projections.applying import (
+    MAX_PARKED_PER_BATCH, ConcurrentProjectionError, Failure, Projection, ProjectionHalted, advance, apply_events,
+    isolate,
+)
 from projections.locks import SingleInstanceLock
 from projections.subscription import notify_wanted
 from projections.tables import projection_tracking
 
 log = logging.getLogger("jointinspect.projections")
-
-
-class Projection(Protocol):
-    """A read model fed from the log. Optional members make it cheaper to run (see `apply_events`):
-
-    - `apply_batch(conn, items: list[tuple[event, position]])` applies many events with a few statements;
-    - `topics: tuple[str, ...]` names the only event topics it reads; the runner skips the rest in SQL;
-    - `rebuild_weight: int` (default 1), its share of a rebuild's work, by which `rebuild_all` shares out processes.
-    """
-
-    name: str
-    tables: tuple  # the read tables it owns: emptied by a rebuild
-
-    def apply(self, conn: Connection, event: Any, position: int) -> None: ...
-
-
-class BatchProjection(Projection, Protocol):
-    def apply_batch(self, conn: Connection, items: list[tuple[Any, int]]) -> None: ...
-
-
-def apply_events(projection: Projection, conn: Connection, items: list[tuple[Any, int]]) -> None:
-    """Apply decoded events in log order: one `apply_batch` call when the projection has one, else `apply` each."""
-    apply_batch = getattr(projection, "apply_batch", None)
-    if apply_batch is not None:
-        apply_batch(conn, items)
-        return
-    for event, position in items:
-        projection.apply(conn, event, position)
-
 
 REBUILD_BATCH_SIZE = 20000  # a rebuild has the whole log to read: bigger batches, fewer round trips
 TOPIC_WINDOW = 4  # a projection reading some topics looks at most batch size × this many positions per batch
@@ -58,22 +34,6 @@ def share_out(projections: Sequence[Projection], processes: int) -> list[list[Pr
     for projection in sorted(projections, key=weight, reverse=True):
         min(shares, key=lambda share: sum(map(weight, share))).append(projection)
     return [share for share in shares if share]
-
-
-class ConcurrentProjectionError(RuntimeError):
-    """Another instance advanced the same projection first; this batch was rolled back."""
-
-
-def _advance(conn: Connection, group: Sequence[Projection], start: int, end: int) -> None:
-    """Move the group's tracking rows from `start` to `end` in the batch's transaction (one statement), or fail if
-    another instance moved any of them."""
-    names = [projection.name for projection in group]
-    advanced = conn.execute(
-        update(projection_tracking)
-        .where(projection_tracking.c.name.in_(names), projection_tracking.c.position == start)
-        .values(position=end, updated_at=func.now()))
-    if advanced.rowcount != len(names):
-        raise ConcurrentProjectionError(f"projections {', '.join(names)} were advanced by another instance")
 
 
 class ProjectionRunner:
@@ -102,6 +62,7 @@ class ProjectionRunner:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = SingleInstanceLock(engine, "projections")
+        self.halted: dict[str, str] = {}  # projection → why it stopped (applying.ProjectionHalted), until restarted
         self.ensure_tracking_rows()
 
     # ---- lifecycle ---------------------------------------------------------------------------------
@@ -125,6 +86,12 @@ class ProjectionRunner:
         """Look at the log now, without waiting out the coalescing interval: a reader waits for the result."""
         self._hurry.set()
         self._wake.set()
+
+    def hurry_everywhere(self) -> None:
+        """A reader waits: hurry the runner of this process (if it runs here) and, on PostgreSQL, the one that runs
+        in another process."""
+        self.hurry()
+        notify_wanted(self.engine)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -174,6 +141,9 @@ class ProjectionRunner:
         (300 ms a batch at a million events). Positions still advance past events nobody reads, so `wait_for` never
         stalls behind them.
         """
+        halted = [self.halted[p.name] for p in group if p.name in self.halted]
+        if halted:
+            raise ProjectionHalted(halted[0])
         wanted = {p.name: frozenset(getattr(p, "topics", ()) or ()) for p in group}
         topics: tuple[str, ...] = ()
         if all(wanted.values()):
@@ -182,20 +152,50 @@ class ProjectionRunner:
         notifications = self.app.recorder.select_notifications(
             start, limit, stop=stop, topics=topics, inclusive_of_start=False)
         end = notifications[-1].id if len(notifications) == limit else stop
-        items: dict[str, list[tuple[Any, int]]] = {p.name: [] for p in group}
+        items, undecodable = self._decode(notifications, wanted)
+        try:
+            with self.app.transaction() as session:
+                conn = session.connection()
+                for projection in group:
+                    if items[projection.name]:
+                        apply_events(projection, conn, items[projection.name])
+                    failures.record(conn, projection.name, undecodable[projection.name], self.app.clock.now())
+                advance(conn, group, start, end)
+        except Exception as exc:
+            if isinstance(exc, ConcurrentProjectionError) or failures.is_transient(exc):
+                raise
+            log.error("projection batch (%s, %s] failed (%s); isolating the event that fails", start, end,
+                      failures.describe(exc))
+            budget = [MAX_PARKED_PER_BATCH]
+            for projection in group:
+                try:
+                    isolate(self.app, projection, items[projection.name], start, end,
+                            undecodable[projection.name], budget)
+                except ProjectionHalted as halt:
+                    self.halted[projection.name] = str(halt)  # until restarted: no more parking
+                    raise
+        return end - start
+
+    def _decode(self, notifications: list[Any], wanted: dict[str, frozenset[str]]
+                ) -> tuple[dict[str, list[tuple[Any, int]]], dict[str, list[Failure]]]:
+        """Each projection's (event, position) pairs, and the events it reads that cannot be decoded (parked)."""
+        items: dict[str, list[tuple[Any, int]]] = {name: [] for name in wanted}
+        undecodable: dict[str, list[Failure]] = {name: [] for name in wanted}
         for notification in notifications:
             readers = [name for name, reads in wanted.items() if not reads or notification.topic in reads]
-            if readers:
+            if not readers:
+                continue
+            try:
                 event = self.app.mapper.to_domain_event(notification)
+            except Exception as exc:  # an event of another version, a damaged row: parked, never a stop
+                log.error("cannot decode the event at position %s (%s): parked", notification.id, exc)
                 for name in readers:
-                    items[name].append((event, notification.id))
-        with self.app.transaction() as session:
-            conn = session.connection()
-            for projection in group:
-                if items[projection.name]:
-                    apply_events(projection, conn, items[projection.name])
-            _advance(conn, group, start, end)
-        return end - start
+                    undecodable[name].append((notification.id, notification.topic, failures.PARKED,
+                                              failures.describe(exc)))
+                continue
+            for name in readers:
+                items[name].append((event, notification.id))
+        return items, undecodable
 
     def rebuild(self, name: str) -> int:
         """Empty a projection's tables and replay the whole log into them; returns the log positions passed."""
@@ -216,9 +216,12 @@ class ProjectionRunner:
             for projection in projections:
                 for table in reversed(projection.tables):
                     conn.execute(table.delete())
+            failures.forget(conn, [p.name for p in projections])
             conn.execute(update(projection_tracking)
                          .where(projection_tracking.c.name.in_([p.name for p in projections]))
                          .values(position=0, updated_at=func.now()))
+        for projection in projections:
+            self.halted.pop(projection.name, None)
         batch_size = max(self.batch_size, REBUILD_BATCH_SIZE)
         shares = share_out(projections, processes)
         if len(shares) > 1:
@@ -248,17 +251,30 @@ class ProjectionRunner:
     def status(self, now: datetime) -> list[dict]:
         """Per projection: position, events behind the log head, and seconds since the oldest unapplied event."""
         head = self.app.recorder.max_notification_id() or 0
+        with self.engine.connect() as conn:
+            failed = failures.counts(conn)
         rows = []
         for projection in self.projections:
             position = self.position(projection.name)
-            lag_seconds = 0.0
-            if position < head:
-                first = self.app.recorder.select_notifications(position, 1, inclusive_of_start=False)[0]
-                event = self.app.mapper.to_domain_event(first)
-                lag_seconds = max(0.0, (now - event.timestamp).total_seconds())
             rows.append({"name": projection.name, "position": position, "head": head,
-                         "lag_events": head - position, "lag_seconds": round(lag_seconds, 3)})
+                         "lag_events": head - position, "lag_seconds": self._lag_seconds(position, head, now),
+                         "parked": failed.get((projection.name, failures.PARKED), 0),
+                         "sanitised": failed.get((projection.name, failures.SANITISED), 0),
+                         "halted": self.halted.get(projection.name)})
         return rows
+
+    def _lag_seconds(self, position: int, head: int, now: datetime) -> float:
+        """Seconds since the oldest event the projection has not applied (0 when at the head)."""
+        if position >= head:
+            return 0.0
+        first = self.app.recorder.select_notifications(position, 1, inclusive_of_start=False)
+        if not first:
+            return 0.0
+        try:
+            recorded = self.app.mapper.to_domain_event(first[0]).timestamp
+        except Exception:  # an undecodable event is parked when the runner meets it; its age is unknown here
+            return 0.0
+        return round(max(0.0, (now - recorded).total_seconds()), 3)
 
     def _named(self, name: str) -> Projection:
         for projection in self.projections:
@@ -299,8 +315,7 @@ class ProjectionRunner:
         deadline = time.monotonic() + timeout
         if self.lowest_position() >= position:
             return True
-        self.hurry()  # the runner of this process, if it runs here
-        notify_wanted(self.engine)  # on PostgreSQL, the one that runs in another process
+        self.hurry_everywhere()
         while self.lowest_position() < position:
             if time.monotonic() > deadline:
                 return False

@@ -164,3 +164,16 @@ overlap_inspections = Table(  # one row per subject, department and item a recor
     Column("task_id", String(36), primary_key=True),
     Column("inspected_on", Date, nullable=False),
 )
+
+# Events a projection could not apply as recorded (projections/failures.py): `sanitised` (applied with unstorable
+# characters replaced) or `parked` (skipped: the event's rows are missing from this projection). Emptied for a
+# projection when it is rebuilt, which meets the same events again.
+projection_failures = Table(
+    "projection_failures", metadata,
+    Column("projection", String(64), primary_key=True),
+    Column("position", BigInteger, primary_key=True),
+    Column("topic", String(255), nullable=False),
+    Column("action", String(16), nullable=False),  # sanitised | parked
+    Column("error", Text, nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+)

@@ -8,7 +8,7 @@ from sqlalchemy import event, select
 
 from projections.bulk import VALUES_ROWS
 
-from projections.runner import apply_events
+from projections.applying import apply_events
 from projections.tasks import TasksProjection
 from tests.projections.stories import SCJG, WITNESSES, every_kind_of_event
 

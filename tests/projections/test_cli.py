@@ -46,3 +46,20 @@ def test_rebuilding_an_unknown_projection_names_the_known_ones_and_changes_nothi
     assert done.returncode == 2
     assert "no projection named 'taskz'; known: tasks, notices, subject_draws, subject_overlap" in done.stderr
     assert services.runner.positions() == before
+
+
+def test_status_lists_the_events_a_projection_parked(services, clock, database_url):
+    """Issue 13: an event the read side could not apply is visible to the operator, with its position and error."""
+    from uuid import uuid4
+
+    from eventsourcing.persistence import StoredEvent
+
+    services.app.recorder.insert_events([StoredEvent(
+        originator_id=uuid4(), originator_version=1, topic="domain.joint_task:JointTask.Initiated",
+        state=b"\xff damaged")])
+    services.runner.catch_up()
+    done = _cli(database_url, "status")
+    assert done.returncode == 0, done.stderr
+    tasks = next(line for line in done.stdout.splitlines() if line.startswith("tasks:"))
+    assert "lag 0 events" in tasks and "parked 1" in tasks
+    assert "parked by tasks at position 1 (domain.joint_task:JointTask.Initiated)" in done.stdout

@@ -6,6 +6,7 @@ import time
 from datetime import date
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from sqlalchemy import func, select
 
@@ -269,8 +270,8 @@ def test_a_rebuild_process_that_fails_is_reported_and_a_catch_up_goes_on_from_it
     head = services.app.recorder.max_notification_id()
     tasks = next(p for p in services.runner.projections if p.name == "tasks")
 
-    def broken(conn, items):
-        raise RuntimeError("disk full")
+    def broken(conn, items):  # what PostgreSQL's DiskFull is: an OperationalError, retried, never parked
+        raise OperationalError("INSERT", {}, Exception("could not extend file: No space left on device"))
 
     monkeypatch.setattr(tasks, "apply_batch", broken)  # the forked process inherits the fault
     with pytest.raises(RuntimeError, match="rebuild failed in rebuild-tasks"):
