@@ -1,11 +1,8 @@
-"""What the directory routes share: who may write, the validation context, saving an upload, the import view."""
+"""What the directory routes share: who may write, the validation context, the import view (uploads: uploads.py)."""
 from __future__ import annotations
 
-import hashlib
-import tempfile
 from datetime import date
-from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from fastapi import Request
 
@@ -17,7 +14,6 @@ from api.errors import ApiError
 from api.services import Services
 from domain.clock import SHANGHAI
 
-UPLOAD_SUFFIXES = (".csv", ".xlsx", ".txt")
 FIRST_REJECTIONS = 100
 
 
@@ -44,23 +40,6 @@ def registry(request: Request) -> ImportRegistry:
     if found is None:
         raise ApiError(503, "imports_unavailable", "导入服务尚未就绪，请稍后重试。")
     return found
-
-
-def save_upload(source: BinaryIO, filename: str) -> tuple[Path, str]:
-    """Copy the upload to a file of our own (the request's copy goes when the response does); returns its path
-    and a digest of its bytes (a retried upload with the same Idempotency-Key must carry the same file)."""
-    suffix = Path(filename).suffix.lower()
-    digest = hashlib.sha256()
-    with tempfile.NamedTemporaryFile(prefix="jointinspect-upload-", suffix=suffix if suffix in UPLOAD_SUFFIXES else "",
-                                     delete=False) as target:
-        while chunk := source.read(1 << 20):
-            digest.update(chunk)
-            target.write(chunk)
-    return Path(target.name), digest.hexdigest()
-
-
-def discard(path: Path) -> None:
-    path.unlink(missing_ok=True)
 
 
 def visible_import(principal: Principal, record: dict | Progress | None) -> None:

@@ -29,6 +29,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from api.directory.limits import Limits, TooLarge
 from api.directory.rejections import RejectionSpool, write_rejections
 from api.directory.parsing import ChunkParser
 from api.directory.sources import Source, Unreadable, detect_format, open_source
@@ -60,6 +61,7 @@ class ImportJob:
     scope_department: str | None  # None: the office, which may write any department's inspectors
     allow_partial: bool = False
     log_each_created: bool = False  # one change-log row per created record too (see the module doc)
+    limits: Limits = Limits()  # rows, cells per row, unpacked XLSX size; none unless given (the HTTP path does)
 
 
 @dataclass
@@ -152,8 +154,8 @@ def _import(engine: Engine, job: ImportJob, clock: Clock, progress: Progress, re
     spec = SPECS[job.kind]
     try:
         progress.file_format = detect_format(job.path, job.filename)
-        source = open_source(job.path, progress.file_format)
-    except Unreadable as exc:
+        source = open_source(job.path, progress.file_format, job.limits)
+    except (Unreadable, TooLarge) as exc:
         raise ImportFailed(str(exc)) from None
     with closing(source), engine.connect() as conn:
         ctx = Context(today=clock.now().astimezone(SHANGHAI).date(), departments=department_lookup(conn),
@@ -172,7 +174,7 @@ def _import(engine: Engine, job: ImportJob, clock: Clock, progress: Progress, re
             progress.phase = "reading"
             try:
                 _read(source, parser, stage, rejections, progress, job.allow_partial, cancelled)
-            except Unreadable as exc:
+            except (Unreadable, TooLarge) as exc:
                 raise ImportFailed(str(exc)) from None
             _check_read(progress, job.allow_partial, cancelled)
             with writing:

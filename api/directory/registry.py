@@ -35,7 +35,12 @@ class ImportRegistry:
         thread = threading.Thread(target=self._run, args=(job, progress), name=f"import-{job.id}", daemon=True)
         with self._lock:
             self._running[job.id] = (progress, thread)
-        thread.start()
+        try:
+            thread.start()
+        except RuntimeError:  # no thread to be had: the caller still owns (and removes) the upload copy
+            with self._lock:
+                self._running.pop(job.id, None)
+            raise
         return progress
 
     def get(self, import_id: str) -> Progress | None:

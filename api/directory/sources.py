@@ -1,6 +1,7 @@
 """Streaming readers of an uploaded file: CSV (UTF-8, UTF-8 with BOM, or GB18030 as Excel saves it) and XLSX.
 
-Neither ever holds more than one row plus a read buffer: a 1,000,000-row file is read as it goes.
+Neither ever holds more than one row plus a read buffer: a 1,000,000-row file is read as it goes. Both count every
+row they read, blank ones too, and stop at the first one past the import's limits (api/directory/limits.py).
 """
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
+from api.directory.limits import XLSX_MAGIC, Limits, RowCount, TooLarge, check_dimension, check_xlsx
+
 SNIFF_BYTES = 64 * 1024
-XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
 
 
@@ -71,7 +73,7 @@ def _without_blank(lines: list[int], rows: list[Any]) -> tuple[list[int], list[A
 
 
 class CsvSource(Source):
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, limits: Limits = Limits()) -> None:
         self.size = max(path.stat().st_size, 1)
         self._file = open(path, "rb")
         encoding = _sniff_encoding(self._file.read(SNIFF_BYTES))
@@ -81,9 +83,10 @@ class CsvSource(Source):
         self._text = io.TextIOWrapper(buffered, encoding=encoding, newline="")
         self._reader = csv.reader(self._text)
         self._line = 0
+        self._count = RowCount(limits)
         try:
             self.header = self._first_row()
-        except Unreadable:
+        except (Unreadable, TooLarge):
             self.close()
             raise
 
@@ -94,10 +97,10 @@ class CsvSource(Source):
 
     def chunks(self, size: int) -> Iterator[tuple[list[int], list[list[str]]]]:
         """Rows read `size` at a time by the C reader; line numbers come from its line count."""
-        reader = self._reader
+        reader, count = self._reader, self._count
         while True:
             try:
-                rows = list(islice(reader, size))
+                rows = list(islice(reader, count.next_take(size)))
             except UnicodeDecodeError:
                 raise Unreadable(f"第 {self._line + 1} 行附近的字符无法识别：请把文件另存为 UTF-8 编码的 CSV") from None
             except csv.Error as exc:
@@ -112,6 +115,7 @@ class CsvSource(Source):
                 for row in rows:
                     lines.append(at)
                     at += 1 + sum(cell.count("\n") for cell in row)
+            count.add(lines, rows)  # blank rows too
             lines, rows = _without_blank(lines, rows)
             if rows:
                 yield lines, rows
@@ -127,23 +131,27 @@ class CsvSource(Source):
 class XlsxSource(Source):
     """The first worksheet, read with openpyxl in read-only mode (rows are parsed from the zip as they come)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, limits: Limits = Limits()) -> None:
         from openpyxl import load_workbook
         from openpyxl.utils.exceptions import InvalidFileException
 
         try:
+            check_xlsx(path, limits, count_rows=True)  # before openpyxl unpacks or scans anything
             self._book = load_workbook(path, read_only=True, data_only=True)
         except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
             raise Unreadable(f"不是有效的 XLSX 文件（{exc.__class__.__name__}），请用 Excel 另存为 .xlsx 后重试") from None
         if not self._book.worksheets:
+            self._book.close()
             raise Unreadable("XLSX 文件中没有工作表")
         sheet = self._book.worksheets[0]
         self._total = sheet.max_row or 0  # from the sheet's dimension; some writers leave it out
-        self._iter = enumerate(sheet.iter_rows(values_only=True), start=1)
+        # with a dimension every row is padded to its width: a wide one would cost that much per (empty) row
+        self._iter = RowCount(limits).numbered(sheet.iter_rows(values_only=True))
         self._line = 0
         try:
+            check_dimension(sheet.max_row, sheet.max_column, limits)
             self.header = self._first_row()
-        except Unreadable:
+        except (Unreadable, TooLarge):
             self.close()
             raise
 
@@ -174,8 +182,8 @@ class XlsxSource(Source):
         self._book.close()
 
 
-def open_source(path: Path, file_format: str) -> Source:
-    return XlsxSource(path) if file_format == "xlsx" else CsvSource(path)
+def open_source(path: Path, file_format: str, limits: Limits = Limits()) -> Source:
+    return XlsxSource(path, limits) if file_format == "xlsx" else CsvSource(path, limits)
 
 
 def _sniff_encoding(head: bytes) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from api.accounts import Principal
 from api.commands import fingerprint, run_command
 from api.deps import CurrentPrincipal, IdempotencyKey, ServicesDep
-from api.directory import http, queries
+from api.directory import http, queries, uploads
 from api.directory.importer import ImportJob
 from api.directory.queries import SUBJECT_FLAGS, SubjectFilter
 from api.directory.registry import ImportRegistry
@@ -26,6 +26,7 @@ from domain.codes import SUBJECT_KINDS
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Runs inside the app's own lifespan: services exist; running imports are stopped before they close."""
+    uploads.sweep_stale_uploads()  # copies a killed server left behind
     imports = ImportRegistry(app.state.services)
     app.state.directory_imports = imports
     try:
@@ -41,7 +42,9 @@ PageSize = Annotated[int, Query(ge=1, le=200)]
 Search = Annotated[str | None, Query(max_length=100, description="名称包含，或代码开头")]
 RecordBody = Annotated[dict[str, Any], Body(description="整条记录（PUT 为整体替换；省略的字段取空值）")]
 Upload = Annotated[UploadFile, File(description="CSV（UTF-8 / UTF-8 BOM / GB18030）或 XLSX；首行为列名")]
-AllowPartial = Annotated[bool, Form(description="true：只导入通过校验的行；默认任一行被拒则整个导入不生效")]
+# A form field is text: exactly "true" or "false" (a fuzzer found "0" taken as false without a word)
+AllowPartial = Annotated[Literal["true", "false"], Form(
+    description="true：只导入通过校验的行；默认 false：任一行被拒则整个导入不生效")]
 CreditClasses = Annotated[list[Literal["A", "B", "C", "D"]], Query(description="可多选")]
 Flags = Annotated[list[Literal[SUBJECT_FLAGS]], Query(description="可多选，须全部为是")]  # type: ignore[valid-type]
 SubjectKinds = Annotated[list[Literal[tuple(SUBJECT_KINDS)]],  # type: ignore[valid-type]
@@ -52,16 +55,16 @@ SubjectKinds = Annotated[list[Literal[tuple(SUBJECT_KINDS)]],  # type: ignore[va
 # ---- imports --------------------------------------------------------------------------------------------
 @router.post("/subjects/imports", status_code=202)
 def import_subjects(request: Request, principal: CurrentPrincipal, services: ServicesDep, file: Upload,
-                    allow_partial: AllowPartial = False, key: IdempotencyKey = None) -> JSONResponse:
+                    allow_partial: AllowPartial = "false", key: IdempotencyKey = None) -> JSONResponse:
     """Import subjects from CSV or XLSX in the background: 202 with the import's id; poll GET /imports/{id}."""
-    return _start_import(request, principal, services, SUBJECT, file, allow_partial, key)
+    return _start_import(request, principal, services, SUBJECT, file, allow_partial == "true", key)
 
 
 @router.post("/inspectors/imports", status_code=202)
 def import_inspectors(request: Request, principal: CurrentPrincipal, services: ServicesDep, file: Upload,
-                      allow_partial: AllowPartial = False, key: IdempotencyKey = None) -> JSONResponse:
+                      allow_partial: AllowPartial = "false", key: IdempotencyKey = None) -> JSONResponse:
     """Import inspectors (a department: its own staff only; the office: any department's)."""
-    return _start_import(request, principal, services, INSPECTOR, file, allow_partial, key)
+    return _start_import(request, principal, services, INSPECTOR, file, allow_partial == "true", key)
 
 
 @router.get("/imports/{import_id}")
@@ -182,25 +185,30 @@ def public_inspectors(services: ServicesDep, department: str | None = None,
 # ---- helpers --------------------------------------------------------------------------------------------
 def _start_import(request: Request, principal: Principal, services: Services, spec: Spec, upload: UploadFile,
                   allow_partial: bool, key: str | None) -> JSONResponse:
+    """413 past the upload limit, 422 when the XLSX's own index passes a row or cell limit; else 202. The upload
+    copy is removed here on every path but a started import, whose thread removes it when the import ends."""
     http.require_writer(principal)
     imports = http.registry(request)
     filename = upload.filename or "upload"
-    path, digest = http.save_upload(upload.file, filename)
-    import_id = uuid.uuid4().hex
-    body = {"id": import_id, "kind": spec.kind, "status": "running", "status_url": f"/api/v1/imports/{import_id}"}
-    same_upload = fingerprint(request.method, request.url.path, {"file": digest, "allow_partial": allow_partial})
+    path, digest = uploads.save_upload(upload.file, filename, services.settings.max_upload_bytes)
+    started = False
     try:
+        limits = uploads.import_limits(services.settings)
+        uploads.refuse_oversized(path, limits)
+        import_id = uuid.uuid4().hex
+        body = {"id": import_id, "kind": spec.kind, "status": "running", "status_url": f"/api/v1/imports/{import_id}"}
+        same_upload = fingerprint(request.method, request.url.path, {"file": digest, "allow_partial": allow_partial})
         response = run_command(services, principal, key, same_upload, lambda session: (202, body))
-    except Exception:
-        http.discard(path)
-        raise
-    if response.headers.get("Idempotent-Replay"):
-        http.discard(path)  # the first request's import already runs (or ran)
+        if response.headers.get("Idempotent-Replay"):
+            return response  # the first request's import already runs (or ran)
+        imports.start(ImportJob(id=import_id, kind=spec.kind, path=path, filename=filename, actor=principal.actor,
+                                scope_department=None if principal.is_office else principal.department_code,
+                                allow_partial=allow_partial, limits=limits))
+        started = True
         return response
-    imports.start(ImportJob(id=import_id, kind=spec.kind, path=path, filename=filename, actor=principal.actor,
-                            scope_department=None if principal.is_office else principal.department_code,
-                            allow_partial=allow_partial))
-    return response
+    finally:
+        if not started:
+            uploads.discard(path)
 
 
 def _own_department_only(body: dict, ctx: Context) -> None:
