@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import math
 import secrets
 import threading
 from dataclasses import dataclass
@@ -10,14 +12,22 @@ from typing import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 
-from api.tables import auth_tokens, departments, users
+from api.tables import auth_tokens, departments, login_failures, users
 from domain.application import Actor
 
+log = logging.getLogger("jointinspect.auth")
+
 ROLES = ("department_staff", "office", "admin")
+TOKENS_CHANNEL = "jointinspect_tokens"  # NOTIFY 'revoked' here: every API process empties its TokenCache
+LOGIN_WINDOW = timedelta(minutes=1)  # failed logins are counted over this sliding window
+LOGIN_FAILURES_KEPT = timedelta(hours=1)
+VERIFY_WAIT_SECONDS = 1.0  # how long a login waits for a free password check before 429 login_busy
 _hasher = PasswordHasher()
+# Per process, like the hasher: at most this many argon2 checks at once, so logins cannot take every core
+_verifying = threading.BoundedSemaphore(4)
 
 
 @dataclass(frozen=True)
@@ -83,6 +93,72 @@ def authenticate(engine: Engine, username: str, password: str) -> int | None:
     return int(row.id)
 
 
+@dataclass(frozen=True)
+class LoginAttempt:
+    """Who tries to log in, from where and when; `username` is as typed (the account it would open)."""
+
+    username: str
+    address: str
+    now: datetime
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """Failed logins allowed per account and per client address within LOGIN_WINDOW."""
+
+    per_account: int
+    per_address: int
+
+
+class LoginThrottled(Exception):
+    """A login refused before its password is checked; `busy`: too many checks at once, else too many failures."""
+
+    def __init__(self, retry_after: int, busy: bool = False) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after, self.busy = retry_after, busy
+
+
+def log_in(engine: Engine, attempt: LoginAttempt, password: str, limits: LoginLimits) -> int | None:
+    """The user's id if the password matches, else None (recorded as a failure); LoginThrottled if not tried."""
+    if not _verifying.acquire(timeout=VERIFY_WAIT_SECONDS):
+        raise LoginThrottled(1, busy=True)
+    try:
+        # counted inside the semaphore: a burst of parallel guesses sees the failures of those checked before it
+        wait = login_retry_after(engine, attempt, limits)
+        if wait is not None:
+            raise LoginThrottled(wait)
+        user_id = authenticate(engine, attempt.username, password)
+        if user_id is None:
+            record_login_failure(engine, attempt)
+        return user_id
+    finally:
+        _verifying.release()
+
+
+def login_retry_after(engine: Engine, attempt: LoginAttempt, limits: LoginLimits) -> int | None:
+    """Seconds until enough counted failures leave the window for this attempt to be checked, or None: now."""
+    since = attempt.now - LOGIN_WINDOW
+    waits = []
+    with engine.connect() as conn:
+        for column, value, limit in ((login_failures.c.username, attempt.username, limits.per_account),
+                                     (login_failures.c.address, attempt.address, limits.per_address)):
+            # the limit-th most recent failure: once it leaves the window fewer than `limit` remain
+            at = conn.execute(select(login_failures.c.at).where(column == value, login_failures.c.at > since)
+                              .order_by(login_failures.c.at.desc()).offset(limit - 1).limit(1)).scalar()
+            if at is not None:
+                waits.append(max(1, math.ceil((at + LOGIN_WINDOW - attempt.now).total_seconds())))
+    return max(waits, default=None)
+
+
+def record_login_failure(engine: Engine, attempt: LoginAttempt) -> None:
+    """Count a refused password (and forget failures older than LOGIN_FAILURES_KEPT while at it)."""
+    log.warning("login failed: username=%r address=%s", attempt.username, attempt.address)
+    with engine.begin() as conn:
+        conn.execute(delete(login_failures).where(login_failures.c.at < attempt.now - LOGIN_FAILURES_KEPT))
+        conn.execute(insert(login_failures).values(username=attempt.username, address=attempt.address,
+                                                   at=attempt.now))
+
+
 def issue_token(engine: Engine, user_id: int, now: datetime, ttl: timedelta) -> str:
     token = secrets.token_urlsafe(32)
     with engine.begin() as conn:
@@ -93,8 +169,11 @@ def issue_token(engine: Engine, user_id: int, now: datetime, ttl: timedelta) -> 
 
 
 def revoke_token(engine: Engine, token: str) -> None:
+    """Delete the token; on PostgreSQL the same transaction tells every API process to empty its TokenCache."""
     with engine.begin() as conn:
         conn.execute(delete(auth_tokens).where(auth_tokens.c.token_hash == _digest(token)))
+        if conn.dialect.name == "postgresql":  # delivered at commit, to the listener of each process
+            conn.execute(text("SELECT pg_notify(:channel, 'revoked')"), {"channel": TOKENS_CHANNEL})
 
 
 def _lookup(engine: Engine, token: str) -> tuple[Principal, datetime] | None:
@@ -116,7 +195,8 @@ def _lookup(engine: Engine, token: str) -> tuple[Principal, datetime] | None:
 class TokenCache:
     """Recently verified tokens, kept for a few seconds so a burst of requests costs one lookup.
 
-    A token revoked on this process is forgotten at once; on another replica it lives at most `ttl` longer.
+    A token revoked on this process is forgotten at once; other processes on PostgreSQL clear their caches when
+    the revocation's NOTIFY reaches them (`Services.start_token_listener`), and after `ttl` at the latest.
     """
 
     def __init__(self, ttl: timedelta = timedelta(seconds=10), max_entries: int = 10_000) -> None:
@@ -142,6 +222,11 @@ class TokenCache:
     def forget(self, token: str) -> None:
         with self._lock:
             self._entries.pop(token, None)
+
+    def clear(self) -> None:
+        """Forget every token: some token was revoked somewhere (or nobody listened for a while)."""
+        with self._lock:
+            self._entries.clear()
 
 
 def principal_for_user(engine: Engine, user_id: int) -> Principal:

@@ -1,8 +1,8 @@
-"""SQL tables owned by the API: departments, users, login tokens, idempotency records."""
+"""SQL tables owned by the API: departments, users, login tokens, failed logins, idempotency records."""
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean, Column, ForeignKey, Integer, LargeBinary, MetaData, String, Table, Text, UniqueConstraint,
+    Boolean, Column, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text, UniqueConstraint,
 )
 
 from projections.sqltypes import UTCDateTime
@@ -36,6 +36,18 @@ auth_tokens = Table(
     Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
+)
+
+# One row per refused password, kept an hour: every API process counts the last minute's rows per username and
+# per client address before checking a password (api.accounts.log_in).
+login_failures = Table(
+    "login_failures", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False),  # as typed: the account it would have opened
+    Column("address", String(64), nullable=False),  # request.client.host
+    Column("at", UTCDateTime(), nullable=False, index=True),
+    Index("ix_login_failures_username_at", "username", "at"),
+    Index("ix_login_failures_address_at", "address", "at"),
 )
 
 idempotency_records = Table(
