@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -38,9 +39,11 @@ FIELD_LABELS = {
 class ApiError(Exception):
     """An HTTP-level refusal raised by routes and dependencies."""
 
-    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+    def __init__(self, status: int, code: str, message: str, details: Any = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details
+        self.headers = dict(headers or {})
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict:
@@ -57,7 +60,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
 async def _api_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+    headers.update(exc.headers)
     return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status, headers=headers)
 
 
@@ -74,22 +78,60 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("validation_error", message, problems), status_code=422)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:  # Starlette names the methods of one route only; a path may have several routes
+        headers["Allow"] = ", ".join(allowed_methods(request)) or headers.get("Allow", "")
     messages = {404: ("not_found", "请求的地址不存在。"), 405: ("method_not_allowed", "该地址不支持此操作。"),
                 401: ("unauthenticated", "请先登录。"), 403: ("forbidden", "无权进行此操作。")}
     code, message = messages.get(exc.status_code, ("http_error", "请求无法处理。"))
-    return JSONResponse(error_body(code, message), status_code=exc.status_code)
+    # keep the exception's headers: a 405 says which methods the path allows (Allow), a 401 how to log in
+    return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the schema documents for the request's path (RFC 9110 §15.5.6: a 405 lists them all). Where a
+    literal path and a template both fit (/subjects/imports, /subjects/{code}), the one with fewer parameters is
+    the resource, as in routing."""
+    patterns = getattr(request.app.state, "path_patterns", None)
+    if patterns is None:
+        patterns = [(path.count("{"), re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(path)) + "$"),
+                     sorted(ops)) for path, ops in request.app.openapi().get("paths", {}).items()]
+        request.app.state.path_patterns = patterns
+    fitting = [(params, methods) for params, pattern, methods in patterns if pattern.match(request.url.path)]
+    fewest = min((params for params, _ in fitting), default=0)
+    return sorted({m.upper() for params, methods in fitting if params == fewest for m in methods})
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    if _database_unavailable(exc):  # an outage, not a bug: the client may retry (issue 13, issue 18)
+        log.warning("database unavailable: %s", str(exc).strip().splitlines()[0] if str(exc).strip() else exc)
+        return JSONResponse(error_body("database_unavailable", "数据库暂时无法访问，请稍后重试。"), status_code=503,
+                            headers={"Retry-After": "5"})
     log.exception("unexpected error", exc_info=exc)
     return JSONResponse(error_body("internal_error", "服务器内部错误，请稍后重试；如仍失败请联系管理员。"), status_code=500)
 
 
+def _database_unavailable(exc: Exception) -> bool:
+    from eventsourcing import persistence
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if isinstance(exc, (OperationalError, InterfaceError, persistence.OperationalError, persistence.InterfaceError)):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
 def _field(error: dict) -> str:
     loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")]
-    return ".".join(loc)
+    return shown(".".join(loc))
+
+
+def shown(text: str, limit: int = 80) -> str:
+    """A name taken from the request, safe to echo in an error: cut short, odd characters as \\uXXXX escapes
+    (a lone surrogate cannot even be encoded as UTF-8)."""
+    cut = text if len(text) <= limit else text[:limit] + "…"
+    return "".join(c if c.isprintable() and not "\ud800" <= c <= "\udfff" else f"\\u{ord(c):04x}" for c in cut)
 
 
 def _message(error: dict) -> str:
@@ -119,6 +161,7 @@ def _message(error: dict) -> str:
         "uuid_type": f"{name}不是有效的编号",
         "list_type": f"{name}须为列表",
         "string_type": f"{name}须为文本",
+        "string_unicode": f"{name}含有无效的 Unicode 字符，请重新输入",
         "json_invalid": "请求体不是有效的 JSON",
         "model_attributes_type": "请求体须为 JSON 对象",
         "dict_type": "请求体须为 JSON 对象",

@@ -3,15 +3,28 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 Text200 = Field(min_length=1, max_length=200)
 
 
+def _date_text(value: object) -> object:
+    """A day is written YYYY-MM-DD: a JSON number is not a date (pydantic would read 0 as 1970-01-01)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError("须为 YYYY-MM-DD 格式的日期")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_date_text)]
+
+
 class In(BaseModel):
+    """A command's body: unknown fields refused; booleans and integers strict (JSON true, not 0 or "1": a fuzzer
+    showed `"working": 0` taken for false)."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -34,10 +47,10 @@ class LoginOut(BaseModel):
 class TaskIn(In):
     title: str = Field(min_length=1, max_length=200)
     responding_departments: list[str] = Field(min_length=1, max_length=50)
-    window_start: date
-    window_end: date
+    window_start: Day
+    window_end: Day
     items: list[str] = Field(min_length=1, max_length=100, description="抽查事项（检查事项清单上线前为名称）")
-    planned: bool = True
+    planned: StrictBool = True
     note: str = Field(default="", max_length=2000)
 
 
@@ -64,11 +77,11 @@ class ReasonIn(In):
 
 
 class DayIn(In):
-    day: date
+    day: Day
 
 
 class InspectionIn(In):
-    completed_on: date
+    completed_on: Day
     note: str = Field(default="", max_length=2000)
 
 
@@ -85,15 +98,15 @@ class PositionOut(BaseModel):
 
 
 class YearScheduleIn(In):
-    year: int = Field(ge=2000, le=2100)
-    holidays: list[date] = Field(default_factory=list, max_length=366)
-    makeup_workdays: list[date] = Field(default_factory=list, max_length=366)
+    year: StrictInt = Field(ge=2000, le=2100)
+    holidays: list[Day] = Field(default_factory=list, max_length=366)
+    makeup_workdays: list[Day] = Field(default_factory=list, max_length=366)
     note: str = Field(default="", max_length=1000)
 
 
 class DayAmendmentIn(In):
-    day: date
-    working: bool
+    day: Day
+    working: StrictBool
     reason: str = Field(min_length=1, max_length=1000)
 
 
@@ -123,7 +136,7 @@ class DrawCriteriaIn(In):
         default_factory=list)
     tags: list[str] = Field(default_factory=list, max_length=20)
     subject_kinds: list[SubjectKind] | None = Field(default=None, description="any of these kinds (R-SUBJ-3)")
-    count: int | None = Field(default=None, ge=1, le=1_000_000)
+    count: StrictInt | None = Field(default=None, ge=1, le=1_000_000)
     ratio: Decimal | None = Field(default=None, gt=0, le=100, description="percent of the pool")
     ratios_by_credit: dict[Literal["A", "B", "C", "D"], Decimal] | None = Field(
         default=None, description="percent per credit class (R-DRAW-3)")
@@ -155,7 +168,7 @@ class DrawIn(In):
 
 
 class MatchingIn(In):
-    team_size: int = Field(default=2, ge=2, le=10, description="inspectors per subject (R-MATCH-1: at least 2)")
+    team_size: StrictInt = Field(default=2, ge=2, le=10, description="inspectors per subject (R-MATCH-1: at least 2)")
 
 
 class ReplacementIn(In):

@@ -6,7 +6,6 @@ active items, the joint checklist and published plans without logging in. Every 
 """
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Callable, Literal
 from uuid import UUID, uuid4
@@ -14,7 +13,7 @@ from uuid import UUID, uuid4
 from eventsourcing.persistence import IntegrityError as RetryableConflict
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 from sqlalchemy import insert, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +25,7 @@ from api.audit import diff, record_changes
 from api.commands import fingerprint, run_command
 from api.deps import CurrentPrincipal, IdempotencyKey, OfficePrincipal, ServicesDep
 from api.errors import ApiError
-from api.schemas import In
+from api.schemas import Day, In
 from api.services import Services
 from domain import checklist_rules as rules
 from domain.working_days import local_date
@@ -56,16 +55,16 @@ class CheckItemIn(In):
     level: Level = Field(description="实施层级")
     legal_basis: str = Field(min_length=1, max_length=2000, description="检查依据")
     ratio: Decimal = Field(description="年度抽查比例，百分数，最多两位小数：A类≤10，B类>10")
-    frequency: int = Field(ge=1, le=rules.MAX_FREQUENCY, description="抽查频次（每年轮次）")
+    frequency: StrictInt = Field(ge=1, le=rules.MAX_FREQUENCY, description="抽查频次（每年轮次）")
     item_class: ItemClass = Field(description="A 一般、B 重点、C 联合（004 §14）")
-    unannounced: bool = Field(default=False, description="不事先告知的检查（R-EXEC-3）")
+    unannounced: StrictBool = Field(default=False, description="不事先告知的检查（R-EXEC-3）")
     exemption_override: ExemptionOverride | None = Field(default=None, description="免检名单不免除的情形（R-DRAW-4）")
     partner_departments: list[Code32] = Field(default_factory=list, max_length=50,
                                               description="C类：有交叉监管职责的部门代码")
 
 
 class CheckItemUpdateIn(CheckItemIn):
-    version: int | None = Field(default=None, ge=1, description="读取时的版本号；已被他人修改则 409")
+    version: StrictInt | None = Field(default=None, ge=1, description="读取时的版本号；已被他人修改则 409")
 
 
 class RetirementIn(In):
@@ -74,12 +73,12 @@ class RetirementIn(In):
 
 class ScheduleIn(In):
     quarters: list[Annotated[int, Field(ge=1, le=4)]] = Field(default_factory=list, max_length=4)
-    start: date | None = None
-    end: date | None = None
+    start: Day | None = None
+    end: Day | None = None
 
 
 class PlanIn(In):
-    year: int = Field(ge=2000, le=2100)
+    year: StrictInt = Field(ge=2000, le=2100)
     name: str = Field(min_length=1, max_length=200, description="计划名称")
     item_ids: list[Annotated[str, Field(max_length=64)]] = Field(min_length=1, max_length=500)
     subject_scope: str = Field(min_length=1, max_length=2000, description="抽查对象")
@@ -92,7 +91,7 @@ class PlanIn(In):
 
 class PlanUpdateIn(PlanIn):
     reason: str = Field(default="", max_length=1000, description="调整理由；已公示的计划必填（004 §27）")
-    version: int | None = Field(default=None, ge=1)
+    version: StrictInt | None = Field(default=None, ge=1)
 
 
 # ---- check items ----------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ def issue(body: NoticeIn, request: Request, principal: OfficePrincipal, services
 @router.get("")
 def notices(principal: CurrentPrincipal, services: ServicesDep,
             department: Annotated[str | None, Query(max_length=32)] = None,
-            page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+            page: Annotated[int, Query(ge=1, le=100_000)] = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 20,
             _: ReadAfter = None) -> dict:
     """Notices to my department (the office: all, or one department's), newest first."""
     scope = department if principal.is_office else principal.department_code
