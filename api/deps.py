@@ -49,17 +49,17 @@ IdempotencyKey = Annotated[
 ]
 
 
-def _read_after(services: ServicesDep, min_position: Annotated[int | None, Query(
-        ge=0, description="先等读模型追上这个位置（命令返回的 position），保证读到自己刚办理的结果")] = None) -> None:
+async def _read_after(services: ServicesDep, min_position: Annotated[int | None, Query(
+        ge=0, le=2**62, description="先等读模型追上这个位置（命令返回的 position），保证读到自己刚办理的结果；"
+                                    "超出已记录的最新位置为 422")] = None) -> None:
     if min_position:
-        wait_for_read_models(services, min_position)
+        await services.read_waits.until(min_position)
 
 
 ReadAfter = Annotated[None, Depends(_read_after)]
 
 
 def wait_for_read_models(services: Services, position: int | None = None) -> None:
-    """Block until the read models include `position` (default: everything recorded so far), else 503."""
-    target = position if position is not None else services.app.recorder.max_notification_id()
-    if target and not services.runner.wait_for(target, timeout=5.0):
-        raise ApiError(503, "read_model_behind", "数据正在同步，请稍后刷新或重试。", {"position": target})
+    """Block (in a sync command's worker thread) until the read models include `position` (default: everything
+    recorded so far), else 503; bounded per process like every wait (api/read_waits.py)."""
+    services.read_waits.within(position)
