@@ -17,10 +17,11 @@ head went from 2.3 to 1.1 ms of CPU per read.
 """
 from __future__ import annotations
 
+import threading
 from typing import Any, Sequence
 from uuid import UUID
 
-from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.persistence import Notification, OperationalError, StoredEvent
 from eventsourcing_sqlalchemy.datastore import transactions
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
@@ -33,11 +34,30 @@ def environment(database_url: str) -> dict[str, str]:
     return {"PERSISTENCE_MODULE": "api.store:Factory", "SQLALCHEMY_URL": database_url}
 
 
+class BoundedWriteLock(threading.Semaphore):
+    """SQLite: the library serialises a process's writers with a semaphore taken without a bound. Taken here with
+    one, so that writers stuck behind each other fail with OperationalError (a 503 to a client) instead of hanging
+    a thread for ever (issue 13 item 9)."""
+
+    def __init__(self, seconds: float = 30.0) -> None:
+        super().__init__(1)
+        self.seconds = seconds
+
+    def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
+        if not blocking or timeout is not None:
+            return super().acquire(blocking, timeout)
+        if not super().acquire(True, self.seconds):
+            raise OperationalError(f"the SQLite write lock was not free within {self.seconds:g} s")
+        return True
+
+
 class Recorder(SQLAlchemyApplicationRecorder):
     """The library's application recorder, with the changes this module's docstring describes."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.datastore.write_lock is not None:  # a SQLite file
+            self.datastore.write_lock = BoundedWriteLock()
         c = self.events_record_cls.__table__.c  # type: ignore[attr-defined]
         # Built once: SQLAlchemy then finds their compiled form without rebuilding them or their cache keys
         self._aggregate_events = select(c.originator_id, c.originator_version, c.topic, c.state).where(

@@ -99,3 +99,41 @@ def test_an_aggregates_events_read_back_in_version_order_within_the_bounds_asked
     first = recorder.select_events(task.id)[0]
     assert first.originator_id == task.id and isinstance(first.state, bytes)
     assert services.app.get_task(task.id).responses["gxj"]["status"] == "accepted"
+
+
+def test_a_sqlite_writer_stuck_behind_another_fails_after_its_bound_instead_of_hanging():
+    """Issue 13 item 9: the library's SQLite write lock had no bound; a thread waiting on it waited for ever."""
+    import threading
+
+    from eventsourcing.persistence import OperationalError
+
+    from api.store import BoundedWriteLock
+
+    lock = BoundedWriteLock(seconds=0.2)
+    assert lock.acquire()
+    failed: list[BaseException] = []
+
+    def second_writer() -> None:
+        try:
+            lock.acquire()
+        except OperationalError as exc:
+            failed.append(exc)
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    thread.join(timeout=10)
+    assert not thread.is_alive() and len(failed) == 1
+    lock.release()
+    assert lock.acquire() and lock.acquire(blocking=False) is False
+
+
+def test_a_sqlite_store_takes_its_write_lock_with_a_bound(tmp_path):
+    from api.store import BoundedWriteLock
+    from api.services import build_services
+    from api.settings import Settings
+
+    services = build_services(Settings(database_url=f"sqlite:///{tmp_path / 's.db'}", env="test"))
+    try:
+        assert isinstance(services.app.recorder.datastore.write_lock, BoundedWriteLock)
+    finally:
+        services.close()
