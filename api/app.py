@@ -5,12 +5,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.deps import ServicesDep
 from api.errors import install_error_handlers
+from api.input_checks import BodyLimit, refuse_hostile_input
+from api.openapi import install_openapi
+from api.operations import Metrics, RequestMetrics
+from api.operations import router as operations_router
 from api.routes import (
     auth, calendar, checklist, departments, directory, draws, inbox, joint_tasks, matchings, notices, oversight,
     public,
@@ -36,6 +39,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
         app.state.services = built
         app.state.hub = Hub(built, settings.poll_seconds, settings.ws_heartbeat_seconds)
         await app.state.hub.start()
+        built.start_token_listener()  # PostgreSQL: a logout in any process empties this one's token cache
         watcher = DeadlineWatcher(built, settings.deadline_check_seconds)
         if settings.run_projections:
             built.runner.start()
@@ -54,23 +58,19 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
     app = FastAPI(title="jointinspect 部门联合双随机抽查协同平台", version="0.1.0", lifespan=lifespan,
                   docs_url="/docs", openapi_url="/openapi.json")
     install_error_handlers(app)
-    api = APIRouter(prefix="/api/v1")
+    app.state.metrics = Metrics()
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes)
+    app.add_middleware(RequestMetrics, metrics=app.state.metrics)  # outermost: it times the refusals too
+    api = APIRouter(prefix="/api/v1", dependencies=[Depends(refuse_hostile_input)])
     # Routes are matched in order: the joint-task commands, the busiest calls, are tried first.
     for module in (joint_tasks, auth, calendar, checklist, departments, directory, draws, inbox, matchings, notices,
                    oversight, public):
         api.include_router(module.router)
-    api.add_api_route("/health", _health, methods=["GET"], tags=["运行状态"])
     app.include_router(api)
+    app.include_router(operations_router)
+    install_openapi(app)
     app.include_router(ws_router)
     if WEB_DIR.is_dir():
         app.mount("/web", StaticFiles(directory=WEB_DIR, html=True), name="web")
         app.add_api_route("/", lambda: RedirectResponse("/web/"), include_in_schema=False)
     return app
-
-
-def _health(services: ServicesDep) -> dict:
-    """Liveness plus how far the read models have come."""
-    head = services.app.recorder.max_notification_id() or 0
-    positions = {p.name: services.runner.position(p.name) for p in services.runner.projections}
-    return {"status": "ok", "database": services.engine.dialect.name, "head": head, "projections": positions,
-            "now": services.clock.now().isoformat()}

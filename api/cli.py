@@ -5,7 +5,9 @@ import argparse
 import logging
 import os
 import sys
+import tempfile
 import threading
+from datetime import datetime, timezone
 
 from api.settings import Settings, SettingsError
 
@@ -56,7 +58,10 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
                   file=sys.stderr)
             return 2
         # Each worker builds its own app from the same environment; projections and the deadline watcher run
-        # in all of them, and PostgreSQL advisory locks keep exactly one of each active.
+        # in all of them, and PostgreSQL advisory locks keep exactly one of each active. Their metrics meet in
+        # prometheus-client's multiprocess files (api/operations.py): a fresh directory per start.
+        if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="jointinspect-metrics-")
         uvicorn.run("api.app:create_app", factory=True, workers=workers, host=host, port=port,
                     log_level=settings.log_level)
         return 0
@@ -105,14 +110,20 @@ def _verify_draw(record_path: str, pool_path: str) -> int:
 
 def _projections(settings: Settings, action: str, name: str | None, processes: int | None) -> int:
     from api.services import build_services
+    from projections import failures
 
     services = build_services(settings)
     runner = services.runner
     try:
         if action == "status":
-            for row in runner.status(services.clock.now()):
+            for row in runner.status(datetime.now(timezone.utc)):
                 print(f"{row['name']}: position {row['position']} of {row['head']}, "
-                      f"lag {row['lag_events']} events / {row['lag_seconds']} s")
+                      f"lag {row['lag_events']} events / {row['lag_seconds']} s, "
+                      f"parked {row['parked']}, sanitised {row['sanitised']}")
+            with services.engine.connect() as conn:
+                for failure in failures.latest(conn):
+                    print(f"  {failure['action']} by {failure['projection']} at position {failure['position']} "
+                          f"({failure['topic']}): {failure['error']}")
         elif action == "rebuild" and not name:
             if processes is None:
                 processes = 1 if settings.is_sqlite else os.cpu_count() or 1

@@ -7,8 +7,9 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 
 from api import checklist_tables, store, tables
-from api.accounts import TokenCache
+from api.accounts import TOKENS_CHANNEL, TokenCache
 from api.directory import tables as directory_tables
+from api.read_waits import ReadWaits
 from api.official_calendar import ChineseCalendarSchedule
 from api.settings import Settings
 from domain.application import Clock, JointInspect
@@ -33,11 +34,24 @@ class Services:
     tokens: TokenCache = field(default_factory=TokenCache)
     listener: EventListener | None = None  # PostgreSQL LISTEN/NOTIFY (settings.subscribes); None: poll
     past: PastStores | None = None  # oversight ?as_of=: read models replayed up to a past instant
+    token_listener: EventListener | None = None  # PostgreSQL: a logout anywhere empties this process's tokens
+    read_waits: ReadWaits = None  # type: ignore[assignment]  # built in __post_init__
+
+    def __post_init__(self) -> None:
+        if self.read_waits is None:
+            self.read_waits = ReadWaits(self.runner, self.settings.max_read_waits, self.settings.read_wait_seconds)
 
     def start_listening(self) -> None:
         """Start the LISTEN connection if the store is subscribed to (idempotent; nothing on SQLite)."""
         if self.listener is not None:
             self.listener.start()
+
+    def start_token_listener(self) -> None:
+        """LISTEN for revoked tokens, in every API process (idempotent; nothing on SQLite, one process there)."""
+        if self.token_listener is None and self.engine.dialect.name == "postgresql":
+            self.token_listener = EventListener(self.engine, channel=TOKENS_CHANNEL)
+            self.token_listener.subscribe(self.tokens.clear)  # also on each (re)connect: what was missed
+            self.token_listener.start()
 
     @property
     def token_ttl(self) -> timedelta:
@@ -45,8 +59,9 @@ class Services:
 
     def close(self) -> None:
         self.runner.stop()
-        if self.listener is not None:
-            self.listener.stop()
+        for listener in (self.listener, self.token_listener):
+            if listener is not None:
+                listener.stop()
         self.engine.dispose()
 
 

@@ -31,6 +31,16 @@ class Settings:
     ws_heartbeat_seconds: float = 20.0
     deadline_check_seconds: float = 30.0
     log_level: str = "info"
+    # hostile input (README "Limits")
+    max_body_bytes: int = 1 << 20  # a JSON body; uploads have their own limit
+    max_upload_bytes: int = 64 << 20  # one CSV/XLSX import file
+    max_import_rows: int = 500_000  # rows of one import, blank rows included
+    max_import_columns: int = 64  # cells per row of an import
+    max_read_waits: int = 32  # concurrent `min_position` waits per process; beyond: 503 at once
+    read_wait_seconds: float = 5.0  # how long one `min_position` read waits for the read models
+    login_failures_per_account: int = 5  # failed logins per account per minute before 429
+    login_failures_per_address: int = 20  # failed logins per client address per minute before 429
+    ready_max_lag_seconds: float = 30.0  # /readyz fails when a projection lags more than this
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -62,6 +72,15 @@ class Settings:
             projection_coalesce_seconds=_float(e, "JOINTINSPECT_PROJECTION_COALESCE_SECONDS", 0.15, 0.0, 1.0),
             run_projections=e.get("JOINTINSPECT_RUN_PROJECTIONS", "true").lower() in ("1", "true", "yes", "on"),
             log_level=e.get("JOINTINSPECT_LOG_LEVEL", "info"),
+            max_body_bytes=_int(e, "JOINTINSPECT_MAX_BODY_BYTES", 1 << 20, 1024, 64 << 20),
+            max_upload_bytes=_int(e, "JOINTINSPECT_MAX_UPLOAD_BYTES", 64 << 20, 1024, 4 << 30),
+            max_import_rows=_int(e, "JOINTINSPECT_MAX_IMPORT_ROWS", 500_000, 1, 50_000_000),
+            max_import_columns=_int(e, "JOINTINSPECT_MAX_IMPORT_COLUMNS", 64, 1, 1000),
+            max_read_waits=_int(e, "JOINTINSPECT_MAX_READ_WAITS", 32, 1, 10_000),
+            read_wait_seconds=_float(e, "JOINTINSPECT_READ_WAIT_SECONDS", 5.0, 0.0, 60.0),
+            login_failures_per_account=_int(e, "JOINTINSPECT_LOGIN_FAILURES_PER_ACCOUNT", 5, 1, 1000),
+            login_failures_per_address=_int(e, "JOINTINSPECT_LOGIN_FAILURES_PER_ADDRESS", 20, 1, 100_000),
+            ready_max_lag_seconds=_float(e, "JOINTINSPECT_READY_MAX_LAG_SECONDS", 30.0, 0.1, 86_400),
         )
 
     @property

@@ -154,7 +154,19 @@ class Hub:
         """Messages after a position, in log order (runs in a worker thread)."""
         app = self.services.app
         notifications = app.recorder.select_notifications(after, limit, inclusive_of_start=False)
-        return [self._message(n.id, app.mapper.to_domain_event(n)) for n in notifications]
+        return [self._decoded(n) for n in notifications]
+
+    def _decoded(self, notification: Any) -> Message:
+        """The message of a notification; one that cannot be decoded still takes its place in the stream (the tail
+        never stops on it, projections/failures.py), as `unreadable_event` for the office alone."""
+        try:
+            event = self.services.app.mapper.to_domain_event(notification)
+        except Exception as exc:
+            log.error("ws: cannot decode the event at position %s (%s)", notification.id, exc)
+            return Message(position=notification.id, type="unreadable_event",
+                           aggregate_id=str(notification.originator_id), task_id=None, at=None, department=None,
+                           audience=frozenset())
+        return self._message(notification.id, event)
 
     def _message(self, position: int, event: Any) -> Message:
         at = getattr(event, "at", None) or getattr(event, "pushed_at", None)
@@ -198,7 +210,13 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     except ValueError:
         await websocket.close(code=4422, reason="after must be a non-negative integer")
         return
+    head = await asyncio.to_thread(lambda: services.app.recorder.max_notification_id() or 0)
+    if after > head:  # a far-future position: nothing to resume from, refused at once (issue 13)
+        await websocket.close(code=4422, reason=f"after is beyond the log's head ({head})")
+        return
     client = Client(principal, asyncio.Queue(hub.queue_limit))
+    metrics = websocket.app.state.metrics.ws_clients
+    metrics.inc()
     hub.clients.add(client)  # register before replaying: live messages queue up meanwhile, duplicates are skipped
     # An API process without the projections listens only once a client is here to hear: otherwise every commit
     # anywhere would wake it for nothing (about 4 % of its CPU under load). Connecting wakes the hub.
@@ -210,6 +228,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         pass
     finally:
         hub.clients.discard(client)
+        metrics.dec()
 
 
 async def _serve(websocket: WebSocket, hub: Hub, client: Client, after: int) -> None:

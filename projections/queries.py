@@ -80,6 +80,18 @@ def late_responses(engine: Engine, *, today: date, department: str | None, offse
     return Page(items=[dict(r) for r in rows], total=total)
 
 
+def open_late_responses(engine: Engine, today: date) -> int:
+    """How many responses of live tasks are past their deadline and still not given (R-JOINT-4; /metrics)."""
+    td = task_departments
+    ts = task_summary.alias("closed_task")
+    closed = exists().where(ts.c.task_id == td.c.task_id, or_(ts.c.merged_into.is_not(None),
+                                                            ts.c.cancel_reason.is_not(None)))
+    query = select(func.count()).select_from(td).where(
+        td.c.role == "responder", td.c.response_status == "pending", td.c.response_deadline < today, ~closed)
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
 def unmarked_overdue(engine: Engine, *, today: date, limit: int = 500) -> list[tuple[str, str]]:
     """(task, department) pairs whose response deadline has passed unanswered and is not yet marked."""
     td = task_departments

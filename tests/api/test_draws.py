@@ -8,7 +8,7 @@ from sqlalchemy import insert
 from api.directory.tables import subjects
 from domain import draw as algorithm
 from domain.codes import generate_uscc
-from tests.support import assert_error
+from tests.support import assert_error, head
 
 WITNESSES = [{"name": "张律师", "role": "legal_adviser"}, {"name": "王代表", "role": "public_representative"}]
 
@@ -128,10 +128,10 @@ def test_too_few_candidates_is_a_clear_error_that_records_nothing(server):  # R-
     lead = server.client("scjg")
     draw_id = lead.post(f"/joint-tasks/{task['id']}/draws",
                         json={"criteria": {"count": 5}, "witnesses": WITNESSES}).json()["draw_id"]
-    head = server.client().get("/health").json()["head"]
+    before = head(server)
     error = assert_error(lead.post(f"/joint-tasks/{task['id']}/draws/{draw_id}/execution"), 422)
     assert "不足" in error["message"]
-    assert server.client().get("/health").json()["head"] == head
+    assert head(server) == before
 
 
 def test_only_the_lead_draws_and_outsiders_cannot_read_the_record(server):  # R-JOINT-6

@@ -52,7 +52,7 @@ def test_every_endpoint_except_login_health_and_calendar_reads_refuses_anonymous
             assert response.status_code == 401, (method, path, response.text)
             assert_error(response, 401, "unauthenticated")
             assert response.headers["WWW-Authenticate"] == "Bearer"
-    for path in ("/health", "/calendar/deadline?start=2026-03-02T09:00:00%2B08:00&working_days=2",
+    for path in ("/calendar/deadline?start=2026-03-02T09:00:00%2B08:00&working_days=2",
                  "/calendar/days?from=2026-03-02&to=2026-03-08"):
         assert anonymous.get(path).status_code == 200, path
 

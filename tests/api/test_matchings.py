@@ -9,7 +9,7 @@ from sqlalchemy import insert
 from api.directory.tables import inspectors
 from domain.codes import generate_resident_id
 from tests.api.test_draws import _draw, _subjects
-from tests.support import assert_error
+from tests.support import assert_error, head
 
 
 def _inspectors(server, department: str, n: int, start: int = 0, **fields) -> list[str]:  # type: ignore[no-untyped-def]
@@ -68,11 +68,11 @@ def test_expired_certificates_and_unavailable_inspectors_are_not_matched(server,
 def test_too_few_inspectors_names_the_shortfall_and_records_nothing(server, clock):  # R-MATCH-4
     task_id, _ = _ready_task(server, clock, subjects=2)
     _inspectors(server, "wlj", 1)
-    head = server.client().get("/health").json()["head"]
+    before = head(server)
     result = _match(server, task_id, "wlj")
     assert result["status_code"] == 422 and "不足" in result["error"]["message"]
     assert result["error"]["details"]["eligible"] == 1
-    assert server.client().get("/health").json()["head"] == head + 1  # only the commitment
+    assert head(server) == before + 1  # only the commitment
 
 
 def test_a_declared_conflict_keeps_the_inspector_off_that_subject(server, clock):  # R-MATCH-3

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from websockets.sync.client import connect
 
-from tests.support import assert_error
+from tests.support import assert_error, head
 
 
 def _overdue_task(server, clock) -> dict:  # type: ignore[no-untyped-def]
@@ -33,11 +33,11 @@ def test_office_notifies_a_department_of_an_unexcused_late_response(server, cloc
 
 def test_a_notice_needs_a_late_response_without_reason_and_records_nothing_otherwise(server, clock):  # R-JOINT-4
     task = _overdue_task(server, clock)
-    head = server.client().get("/health").json()["head"]
+    before = head(server)
     assert_error(server.client("office").post("/notices", json=_notice(task["id"], "gxj")), 422, "invalid")
     server.client("wlj").post(f"/joint-tasks/{task['id']}/late-reason", json={"reason": "系统故障"})
     assert_error(server.client("office").post("/notices", json=_notice(task["id"])), 422, "invalid")
-    assert server.client().get("/health").json()["head"] == head + 1  # only the late reason
+    assert head(server) == before + 1  # only the late reason
 
 
 def test_only_the_office_issues_notices(server, clock):  # R-JOINT-4
@@ -60,7 +60,7 @@ def test_the_notified_department_acknowledges_once(server, clock):
 
 def test_a_notice_reaches_its_department_live_and_no_other(server, clock):  # R-JOINT-4
     task = _overdue_task(server, clock)
-    base = server.base_url.replace("http://", "ws://") + f"/ws?after={server.client().get('/health').json()['head']}"
+    base = server.base_url.replace("http://", "ws://") + f"/ws?after={head(server)}"
     server.client("wlj"), server.client("gxj")
     with connect(base + "&token=" + server._tokens["wlj"]) as wlj, \
             connect(base + "&token=" + server._tokens["gxj"]) as gxj:

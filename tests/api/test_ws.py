@@ -85,3 +85,11 @@ def test_heartbeats_carry_the_latest_position(services):
         with _ws(server, "zjj") as ws:
             message = json.loads(ws.recv(timeout=5))
     assert message == {"type": "heartbeat", "position": task["position"]}
+
+
+def test_resuming_after_a_far_future_position_is_refused_with_4422(server):
+    """Issue 13: a position beyond the log's head is refused at once, never a stuck or failing tail."""
+    with _ws(server, "scjg", after=10**30) as ws:
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=5)
+    assert closed.value.rcvd.code == 4422

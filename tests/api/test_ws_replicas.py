@@ -3,12 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
-import time
-from contextlib import contextmanager
-from typing import Iterator
 
 import httpx
 import pytest
@@ -16,32 +10,7 @@ from websockets.sync.client import connect
 
 from api.demo import DEMO_PASSWORD
 from api.ws import Client, Hub, Message
-from tests.support import _free_port
-
-
-@contextmanager
-def _process(database_url: str) -> Iterator[str]:
-    port = _free_port()
-    env = dict(os.environ, JOINTINSPECT_DATABASE_URL=database_url, JOINTINSPECT_ENV="test",
-               JOINTINSPECT_NOW="2026-03-02T09:00:00+08:00", JOINTINSPECT_PORT=str(port),
-               JOINTINSPECT_LOG_LEVEL="warning")
-    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve"], env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("API process did not start")
-            time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+from tests.support import api_process
 
 
 def _token(base: str, username: str) -> str:
@@ -52,7 +21,7 @@ def _token(base: str, username: str) -> str:
 def test_a_command_on_process_a_reaches_a_client_on_process_b(services, database_url):
     if not database_url.startswith("postgresql"):
         pytest.skip("several processes share one store only on PostgreSQL; SQLite serves one process")
-    with _process(database_url) as a, _process(database_url) as b:
+    with api_process(database_url) as a, api_process(database_url) as b:
         url = b.replace("http://", "ws://") + "/ws?token=" + _token(b, "wlj")
         with connect(url, open_timeout=10) as ws:
             created = httpx.post(a + "/api/v1/joint-tasks", headers={"Authorization": f"Bearer {_token(a, 'scjg')}"},

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from api.demo import DEMO_PASSWORD
+from tests.support import head
 
 try:
     from playwright.sync_api import expect
@@ -117,7 +118,7 @@ def test_window_ending_before_it_starts_shows_the_api_message_and_records_nothin
     screenshot()
 
     assert server.client("scjg").get("/joint-tasks").json()["total"] == 0
-    assert server.client().get("/health").json()["head"] == 0  # no event at all in the store
+    assert head(server) == 0  # no event at all in the store
 
 
 def test_office_sees_late_responses_once_the_deadline_has_passed(page, server, clock, screenshot):  # R-JOINT-4
