@@ -134,12 +134,12 @@ def serve(database_url: str, *, now: str | None = BENCH_NOW, log_level: str = "w
             if process.poll() is not None:
                 raise RuntimeError(f"server exited with {process.returncode}:\n{server.log_tail()}")
             try:
-                if httpx.get(server.base_url + "/api/v1/health", timeout=2).status_code == 200:
+                if httpx.get(server.base_url + "/healthz", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"server did not answer /api/v1/health within {startup_timeout:.0f} s:\n"
+                raise RuntimeError(f"server did not answer /healthz within {startup_timeout:.0f} s:\n"
                                    f"{server.log_tail()}")
             time.sleep(0.1)
         yield server
