@@ -9,8 +9,8 @@ from sqlalchemy.engine import Engine
 from api import checklist_tables, store, tables
 from api.accounts import TOKENS_CHANNEL, TokenCache
 from api.directory import tables as directory_tables
-from api.read_waits import ReadWaits
 from api.official_calendar import ChineseCalendarSchedule
+from api.read_waits import ReadWaits
 from api.settings import Settings
 from domain.application import Clock, JointInspect
 from domain.clock import StartedClock, SystemClock
