@@ -10,6 +10,7 @@ from api import checklist_tables, store, tables
 from api.accounts import TOKENS_CHANNEL, TokenCache
 from api.directory import tables as directory_tables
 from api.official_calendar import ChineseCalendarSchedule
+from api.open_tasks import SqlOpenTasks
 from api.read_waits import ReadWaits
 from api.settings import Settings
 from domain.application import Clock, JointInspect
@@ -77,6 +78,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         official=ChineseCalendarSchedule(),
     )
     engine = app.recorder.datastore.engine  # type: ignore[attr-defined]
+    app.open_tasks = SqlOpenTasks(app)
     tables.metadata.create_all(engine)
     read_tables.create_all(engine)  # with indexes added since the tables were made
     checklist_tables.metadata.create_all(engine)

@@ -83,6 +83,12 @@ class Recorder(SQLAlchemyApplicationRecorder):
                             state=bytes(state) if isinstance(state, memoryview) else state)
                 for o, v, t, state in self._read(statement, {"originator_id": originator_id})]
 
+    def originator_ids(self, topic: str) -> list[UUID]:
+        """Every aggregate that recorded an event of `topic` (e.g. every task's Initiated), in id order."""
+        c = self.events_record_cls.__table__.c  # type: ignore[attr-defined]
+        return [UUID(str(i)) for (i,) in self._read(
+            select(c.originator_id).where(c.topic == topic).order_by(c.originator_id))]
+
     def max_notification_id(self) -> int | None:
         rows = self._read(self._head)
         return rows[0][0] if rows else None

@@ -13,6 +13,7 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 from domain import errors
 from domain.joint_task import JointTask
 from domain.notice import Notice
+from domain.ports import OpenTasks
 from domain.working_calendar import CALENDAR_ID, WorkingCalendar
 from domain.working_days import Calendar, OfficialSchedule, WeekdaysOnly
 
@@ -45,6 +46,12 @@ class CommandResult:
     aggregate: Any = None  # the aggregate as saved, so callers can answer without reading it again
 
 
+# Events after which a task's waiting for responses is written down: it may start (or grow, absorbing another's
+# responders) — or, for a response, end when it was the last one.
+_OPENING = {"Initiated", "MergeAbsorbed"}
+_CLOSING = {"Responded", "Cancelled", "Merged"}
+
+
 class DateAsISO(Transcoding):
     type = date
     name = "date_iso"
@@ -65,6 +72,7 @@ class JointInspect(Application):
         super().__init__(env)
         self.clock = clock
         self.official = official or WeekdaysOnly()
+        self.open_tasks: OpenTasks | None = None  # set by the composition root (api/services.py)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -223,6 +231,13 @@ class JointInspect(Application):
         cal.amend_day(day, working, reason, actor.as_record(), self.clock.now())
         return self._save(cal)
 
+    def recompute_open_deadlines(self, actor: Actor) -> list[CommandResult]:
+        """Move the response deadline of every task still waiting for a response to the calendar now in force
+        (R-CAL-2): the tasks come from the write side's own index, read in this transaction."""
+        if self.open_tasks is None:
+            raise RuntimeError("JointInspect.open_tasks is not set: the composition root supplies it")
+        return self.recompute_deadlines(self.open_tasks.ids(), actor)
+
     def recompute_deadlines(self, task_ids: list[UUID], actor: Actor) -> list[CommandResult]:
         """Move the open response deadlines of the given tasks to the calendar now in force."""
         calendar, now = self.calendar(), self.clock.now()
@@ -234,6 +249,18 @@ class JointInspect(Application):
         return moved
 
     # ---- plumbing ------------------------------------------------------------------------------------
+    def _index_open_tasks(self, aggregates: tuple[Any, ...]) -> None:
+        """Tell the open-task index about tasks whose waiting for responses may have changed: written only when it
+        can have (a new task, its last response, a cancellation or merge), not on every command."""
+        if self.open_tasks is None:
+            return
+        for task in aggregates:
+            if not isinstance(task, JointTask):
+                continue
+            names = {type(e).__name__ for e in task.pending_events}
+            if names & _OPENING or (names & _CLOSING and not task.awaits_responses):
+                self.open_tasks.keep(task.id, task.awaits_responses)
+
     def _calendar_for_update(self, actor: Actor) -> WorkingCalendar:
         if not actor.is_office:
             raise errors.Forbidden("只有联席会议办公室可以维护工作日历。")
@@ -245,7 +272,9 @@ class JointInspect(Application):
         return self._save(task)
 
     def _save(self, *aggregates: Any, result_id: UUID | None = None) -> CommandResult:
-        recordings = self.save(*aggregates)
+        with self.transaction():  # the events and the open-task index commit together
+            self._index_open_tasks(aggregates)
+            recordings = self.save(*aggregates)
         position = max((r.notification.id for r in recordings), default=None)
         result_aggregate = next((a for a in aggregates if a.id == result_id), aggregates[0])
         return CommandResult(aggregate_id=result_aggregate.id, position=position, aggregate=result_aggregate)

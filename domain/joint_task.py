@@ -124,6 +124,11 @@ class JointTask(Aggregate):
         return [c for c, r in self.responses.items() if r["status"] == PENDING]
 
     @property
+    def awaits_responses(self) -> bool:
+        """Live and still waiting for at least one response: its deadline moves with the calendar (R-CAL-2)."""
+        return self.merged_into is None and self.cancelled is None and bool(self.pending_departments)
+
+    @property
     def status(self) -> str:
         return task_status(
             merged=self.merged_into is not None,
@@ -502,7 +507,7 @@ class JointTask(Aggregate):
 
     def recompute_deadline(self, *, calendar: Calendar, now: datetime, actor: dict) -> bool:
         """After a calendar change, move the response deadline if responses are still open (R-CAL-2)."""
-        if self.status in ("merged", "cancelled") or not self.pending_departments:
+        if not self.awaits_responses:
             return False
         deadline = calendar.deadline(self.pushed_at, RESPONSE_WORKING_DAYS)
         if (deadline.day, deadline.provisional) == (self.response_deadline, self.deadline_provisional):

@@ -112,19 +112,6 @@ def timeline(engine: Engine, task_id: str) -> list[dict]:
     return [dict(r) | {"data": json.loads(r["data"])} for r in rows]
 
 
-def open_task_ids(engine: Engine) -> list[str]:
-    """Tasks still waiting for at least one response: their deadlines move when the calendar changes (R-CAL-2).
-
-    Not only status "awaiting_responses": once the deadline has passed a day may be proposed (even agreed) while a
-    department is still pending, and its deadline is as open as before (JointTask.recompute_deadline agrees).
-    """
-    td = task_departments
-    pending = exists().where(and_(td.c.task_id == task_summary.c.task_id, td.c.response_status == "pending"))
-    live = and_(task_summary.c.merged_into.is_(None), task_summary.c.cancel_reason.is_(None))
-    with engine.connect() as conn:
-        return list(conn.execute(select(task_summary.c.task_id).where(live, pending)).scalars())
-
-
 def _summary(row: Any, departments: list[dict], today: date) -> dict:
     result = dict(row)
     result["items"] = json.loads(result["items"])

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Annotated, Callable
-from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
@@ -12,14 +11,13 @@ from sqlalchemy.orm import Session
 
 from api.accounts import Principal
 from api.commands import fingerprint, run_command
-from api.deps import IdempotencyKey, OfficePrincipal, ServicesDep, wait_for_read_models
+from api.deps import IdempotencyKey, OfficePrincipal, ServicesDep
 from api.errors import ApiError
 from api.schemas import DayAmendmentIn, YearScheduleIn
 from api.services import Services
 from domain.application import CommandResult, JointInspect
 from domain.clock import SHANGHAI
 from domain.working_days import MAX_WORKING_DAYS
-from projections.queries import open_task_ids
 
 router = APIRouter(prefix="/calendar", tags=["工作日历"])
 
@@ -85,12 +83,9 @@ def amend_day(body: DayAmendmentIn, request: Request, principal: OfficePrincipal
 def _calendar_command(services: Services, principal: Principal, request: Request, body: BaseModel,
                       key: str | None, change: Callable[[JointInspect], CommandResult]) -> JSONResponse:
     """Change the calendar and move every open response deadline in the same transaction (R-CAL-2)."""
-    wait_for_read_models(services)  # see every task pushed so far
-
     def command(session: Session) -> tuple[int, dict]:
         result = change(services.app)
-        open_ids = [UUID(i) for i in open_task_ids(services.engine)]
-        moved = services.app.recompute_deadlines(open_ids, principal.actor)
+        moved = services.app.recompute_open_deadlines(principal.actor)  # the write side's index, in this unit
         position = max([result.position or 0] + [m.position or 0 for m in moved])
         return 201, {"position": position, "moved_deadlines": len(moved)}
 

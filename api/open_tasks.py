@@ -1,0 +1,54 @@
+"""The open-task index on the store's own tables (domain.ports.OpenTasks), read and written on the connection of
+the command's transaction, so that it commits and rolls back with the command's events."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
+from eventsourcing_sqlalchemy.datastore import transactions
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+
+from api.tables import open_tasks, write_indexes
+from domain.joint_task import JointTask
+from projections.bulk import upsert
+
+if TYPE_CHECKING:
+    from domain.application import JointInspect
+
+INDEX = "open_tasks"
+
+
+class SqlOpenTasks:
+    """OpenTasks for JointInspect: one row per task (`awaiting` true or false), built from the log once."""
+
+    def __init__(self, app: "JointInspect") -> None:
+        self.app = app
+
+    def keep(self, task_id: UUID, awaiting: bool) -> None:
+        upsert(_connection(), open_tasks, [{"task_id": str(task_id), "awaiting": awaiting}])
+
+    def ids(self) -> list[UUID]:
+        conn = _connection()
+        if conn.execute(select(write_indexes.c.name).where(write_indexes.c.name == INDEX)).first() is None:
+            self._build(conn)
+        return [UUID(i) for i in conn.execute(select(open_tasks.c.task_id).where(open_tasks.c.awaiting)
+                                               .order_by(open_tasks.c.task_id)).scalars()]
+
+    def _build(self, conn: Connection) -> None:
+        """Index every task the log holds (a store that had tasks before the index existed): once, at the first
+        calendar change after an upgrade; O(tasks) aggregates loaded, in this transaction."""
+        ids = self.app.recorder.originator_ids(get_topic(JointTask.Initiated))  # type: ignore[attr-defined]
+        rows = [{"task_id": str(i), "awaiting": self.app.get_task(i).awaits_responses} for i in ids]
+        for start in range(0, len(rows), 1000):
+            upsert(conn, open_tasks, rows[start:start + 1000])
+        conn.execute(insert(write_indexes).values(name=INDEX, built_at=self.app.clock.now()))
+
+
+def _connection() -> Connection:
+    """The connection of the unit of work this thread runs in (JointInspect.transaction())."""
+    try:
+        return transactions.get().session.connection()
+    except LookupError:
+        raise RuntimeError("the open-task index is used only inside a command's transaction") from None

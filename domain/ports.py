@@ -1,0 +1,19 @@
+"""The narrow interfaces through which the write side reads what its rules need, inside the command's own
+transaction (ARCHITECTURE.md "Use cases": never from a projection). The composition root supplies them."""
+from __future__ import annotations
+
+from typing import Protocol
+from uuid import UUID
+
+
+class OpenTasks(Protocol):
+    """Which joint tasks still wait for a response: their deadlines move with the calendar (R-CAL-2).
+
+    Kept by the application in the transaction of every command that changes it, so a calendar change sees a task
+    initiated a moment before, projected or not (issue 14)."""
+
+    def keep(self, task_id: UUID, awaiting: bool) -> None:
+        """Record whether the task waits for a response now (in the current transaction)."""
+
+    def ids(self) -> list[UUID]:
+        """The tasks waiting for a response, as of the current transaction."""
