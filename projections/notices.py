@@ -4,29 +4,40 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from eventsourcing.utils import get_topic
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from domain.joint_task import JointTask
 from domain.notice import Notice
+from domain.working_calendar import WorkingCalendar
+from projections.handlers import EventHandlers, handles
 from projections.queries import Page
 from projections.tables import notices
 
 
-class NoticesProjection:
+class NoticesProjection(EventHandlers):
+    """Feeds the notices table from Notice events, one statement per event."""
+
     name = "notices"
     tables = (notices,)
-    topics = (get_topic(Notice.Issued), get_topic(Notice.Acknowledged))  # the runner reads no other events
+    aggregate = Notice
+    ignores = (JointTask, WorkingCalendar)  # a notice's rows carry its task ids, nothing read from the tasks
 
-    def apply(self, conn: Connection, event: Any, position: int) -> None:
-        if isinstance(event, Notice.Issued):
-            conn.execute(insert(notices).values(
-                notice_id=str(event.originator_id), department=event.department, subject=event.subject,
-                body=event.body, task_ids=json.dumps(event.task_ids), issued_at=event.at,
-                issued_by=event.actor["user"], acknowledged_at=None, position=position))
-        elif isinstance(event, Notice.Acknowledged):
-            conn.execute(update(notices).where(notices.c.notice_id == str(event.originator_id))
-                         .values(acknowledged_at=event.at, position=position))
+    def apply_batch(self, conn: Connection, items: list[tuple[Any, int]]) -> None:
+        for event, position, handler in self.handled(items):
+            handler(conn, event, position)
+
+    @handles(Notice.Issued)
+    def _on_Issued(self, conn: Connection, e: Any, position: int) -> None:
+        conn.execute(insert(notices).values(
+            notice_id=str(e.originator_id), department=e.department, subject=e.subject, body=e.body,
+            task_ids=json.dumps(e.task_ids), issued_at=e.at, issued_by=e.actor["user"], acknowledged_at=None,
+            position=position))
+
+    @handles(Notice.Acknowledged)
+    def _on_Acknowledged(self, conn: Connection, e: Any, position: int) -> None:
+        conn.execute(update(notices).where(notices.c.notice_id == str(e.originator_id))
+                     .values(acknowledged_at=e.at, position=position))
 
 
 def list_notices(engine: Engine, *, department: str | None, offset: int, limit: int) -> Page:

@@ -6,27 +6,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventsourcing.utils import get_topic
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from domain.joint_task import JointTask
+from domain.notice import Notice
+from domain.working_calendar import WorkingCalendar
 from domain.working_days import local_date
 from projections.bulk import chunks, insert_rows, probe_by_index
+from projections.handlers import JointTaskHandlers, handles
 from projections.tables import subject_draws, task_summary
 
 
-class SubjectDrawsProjection:
+class SubjectDrawsProjection(JointTaskHandlers):
+    """Feeds subject_draws from SubjectsDrawn alone: no other event changes what a task drew (not even a merge)."""
+
     name = "subject_draws"
     tables = (subject_draws,)
-    topics = (get_topic(JointTask.SubjectsDrawn),)  # the runner reads no other events
-
-    def apply(self, conn: Connection, event: Any, position: int) -> None:
-        self.apply_batch(conn, [(event, position)])
+    ignores = (JointTask.Initiated, JointTask.Responded, JointTask.ResponseOverdue, JointTask.LateReasonGiven,
+               JointTask.InspectionDayProposed, JointTask.InspectionDayConfirmed, JointTask.InspectionDayAgreed,
+               JointTask.Inspected, JointTask.Published, JointTask.DrawCommitted, JointTask.InspectorsMatchCommitted,
+               JointTask.InspectorsMatched, JointTask.InspectorsAssigned, JointTask.InspectorReplaced,
+               JointTask.Cancelled, JointTask.DeadlineRecomputed, JointTask.Merged, JointTask.MergeAbsorbed,
+               Notice, WorkingCalendar)
 
     def apply_batch(self, conn: Connection, items: list[tuple[Any, int]]) -> None:
         """A task's new draw supersedes its earlier ones: two statements per batch, whatever its size."""
-        draws = [e for e, _ in items if isinstance(e, JointTask.SubjectsDrawn)]
+        draws: list[Any] = []
+        for event, _, handler in self.handled(items):
+            handler(draws, event)
         if not draws:
             return
         latest = {str(e.originator_id): e.draw_id for e in draws}  # each task's last draw in this batch
@@ -38,6 +46,10 @@ class SubjectDrawsProjection:
              "lead_department": e.actor["department"],  # only the lead draws (R-JOINT-6)
              "year": local_date(e.at).year, "current": e.draw_id == latest[str(e.originator_id)]}
             for e in draws for code in e.drawn])
+
+    @handles(JointTask.SubjectsDrawn)
+    def _on_SubjectsDrawn(self, draws: list[Any], e: Any) -> None:
+        draws.append(e)
 
 
 def capped_codes(conn: Connection, *, year: int, task_id: str, cap: int) -> select:

@@ -17,9 +17,11 @@ from sqlalchemy.engine import Connection
 
 from domain.joint_task import JointTask
 from domain.joint_task_rules import task_status
+from domain.notice import Notice
+from domain.working_calendar import WorkingCalendar
 from domain.working_days import local_date
 from projections.bulk import RowSet, among, chunks, insert_rows, probe_by_index, select_rows
-from projections.handlers import JointTaskHandlers, task_key, to_json
+from projections.handlers import JointTaskHandlers, handles, task_key, to_json
 from projections.tables import overlap_departments, overlap_inspections, overlap_subjects, overlap_tasks
 
 LIVE = ("awaiting_responses", "responded", "day_proposed", "day_agreed")  # a visit may still be to come
@@ -63,6 +65,12 @@ class SubjectOverlapProjection(JointTaskHandlers):
 
     name = "subject_overlap"
     tables = (overlap_tasks, overlap_departments, overlap_subjects, overlap_inspections)
+    # who visits which subject, and when, does not depend on deadlines, lateness, one department's confirmation of
+    # the day (InspectionDayAgreed settles it), a committed but unrevealed draw, or which inspectors go
+    ignores = (JointTask.ResponseOverdue, JointTask.LateReasonGiven, JointTask.InspectionDayConfirmed,
+               JointTask.DeadlineRecomputed, JointTask.DrawCommitted, JointTask.InspectorsMatchCommitted,
+               JointTask.InspectorsMatched, JointTask.InspectorsAssigned, JointTask.InspectorReplaced,
+               Notice, WorkingCalendar)
     rebuild_weight = 4  # of a rebuild at a million events, about 4x notices or subject_draws
 
     def apply_batch(self, conn: Connection, items: list[tuple[Any, int]]) -> None:
@@ -82,7 +90,8 @@ class SubjectOverlapProjection(JointTaskHandlers):
             _refresh(batch, task_id, position)
         batch.flush(conn)
 
-    # ---- one handler per event type --------------------------------------------------------------
+    # ---- one handler per event class, registered by the class itself ------------------------------
+    @handles(JointTask.Initiated)
     def _on_Initiated(self, b: _Batch, e: Any) -> None:
         task_id = task_key(e.originator_id)
         b.tasks.put({"task_id": task_id, "title": e.title, "lead_department": e.lead_department,
@@ -93,23 +102,28 @@ class SubjectOverlapProjection(JointTaskHandlers):
         for code in e.responding_departments:
             b.departments.put(_department(task_id, code, "responder", "pending", []))
 
+    @handles(JointTask.Responded)
     def _on_Responded(self, b: _Batch, e: Any) -> None:
         accepted = e.decision == "accept"
         _change_department(b, e, response_status="accepted" if accepted else "declined",
                            items=_json(e.item_ids if accepted else []))
 
+    @handles(JointTask.InspectionDayProposed)
     def _on_InspectionDayProposed(self, b: _Batch, e: Any) -> None:
         b.tasks.change(_task(b, e), proposed_day=e.day)
 
+    @handles(JointTask.InspectionDayAgreed)
     def _on_InspectionDayAgreed(self, b: _Batch, e: Any) -> None:
         b.tasks.change(_task(b, e), agreed_day=e.day)
 
+    @handles(JointTask.SubjectsDrawn)
     def _on_SubjectsDrawn(self, b: _Batch, e: Any) -> None:
         task_id = task_key(e.originator_id)
         codes = list(dict.fromkeys(e.drawn))
         b.subjects[task_id] = codes
         b.redrawn[task_id] = (codes, local_date(e.at).year, e.at)
 
+    @handles(JointTask.Inspected)
     def _on_Inspected(self, b: _Batch, e: Any) -> None:
         task_id = task_key(e.originator_id)
         row = _change_department(b, e, inspected_on=e.completed_on)
@@ -119,15 +133,19 @@ class SubjectOverlapProjection(JointTaskHandlers):
              "task_id": task_id, "inspected_on": e.completed_on}
             for code in b.subjects.get(task_id, []) for item in dict.fromkeys(items))
 
+    @handles(JointTask.Published)
     def _on_Published(self, b: _Batch, e: Any) -> None:
         _change_department(b, e, published=True)
 
+    @handles(JointTask.Cancelled)
     def _on_Cancelled(self, b: _Batch, e: Any) -> None:
         b.tasks.change(_task(b, e), cancelled=True)
 
+    @handles(JointTask.Merged)
     def _on_Merged(self, b: _Batch, e: Any) -> None:
         b.tasks.change(_task(b, e), merged_into=str(e.into_task_id))
 
+    @handles(JointTask.MergeAbsorbed)
     def _on_MergeAbsorbed(self, b: _Batch, e: Any) -> None:
         task_id = task_key(e.originator_id)
         for code, response in e.responses.items():

@@ -7,9 +7,12 @@ from typing import Any, Callable
 
 from sqlalchemy.engine import Connection
 
+from domain.joint_task import JointTask
 from domain.joint_task_rules import late_reason_after_response, task_status
+from domain.notice import Notice
+from domain.working_calendar import WorkingCalendar
 from projections.bulk import RowSet, insert_rows, probe_by_index
-from projections.handlers import JointTaskHandlers, task_key, to_json
+from projections.handlers import JointTaskHandlers, handles, task_key, to_json
 from projections.tables import task_departments, task_summary, task_timeline
 
 
@@ -44,6 +47,10 @@ class TasksProjection(JointTaskHandlers):
 
     name = "tasks"
     tables = (task_summary, task_departments, task_timeline)
+    # the task rows and timeline do not show draws or inspector matching (their routes read the task itself)
+    ignores = (JointTask.DrawCommitted, JointTask.SubjectsDrawn, JointTask.InspectorsMatchCommitted,
+               JointTask.InspectorsMatched, JointTask.InspectorsAssigned, JointTask.InspectorReplaced,
+               Notice, WorkingCalendar)
     rebuild_weight = 4  # of a rebuild at a million events, about 4x notices or subject_draws
 
     def apply_batch(self, conn: Connection, items: list[tuple[Any, int]]) -> None:
@@ -63,7 +70,8 @@ class TasksProjection(JointTaskHandlers):
             _refresh_status(batch, task_id, at, position)
         batch.flush(conn)
 
-    # ---- one handler per event type --------------------------------------------------------------
+    # ---- one handler per event class, registered by the class itself ------------------------------
+    @handles(JointTask.Initiated)
     def _on_Initiated(self, b: _Batch, e: Any) -> None:
         task_id = task_key(e.originator_id)
         b.summaries.put({
@@ -77,6 +85,7 @@ class TasksProjection(JointTaskHandlers):
         for code in e.responding_departments:
             b.departments.put(_department_row(task_id, code, "responder", "pending", e.response_deadline))
 
+    @handles(JointTask.Responded)
     def _on_Responded(self, b: _Batch, e: Any) -> None:
         row = b.departments.get(task_key(e.originator_id), e.department)
         if row is None:
@@ -86,41 +95,52 @@ class TasksProjection(JointTaskHandlers):
                              item_ids=to_json(e.item_ids), reason=e.reason,
                              responded_at=e.at, late=e.late, late_reason=late_reason)
 
+    @handles(JointTask.ResponseOverdue)
     def _on_ResponseOverdue(self, b: _Batch, e: Any) -> None:
         _update_department(b, e, overdue_marked=True)
 
+    @handles(JointTask.LateReasonGiven)
     def _on_LateReasonGiven(self, b: _Batch, e: Any) -> None:
         _update_department(b, e, late_reason=e.reason)
 
+    @handles(JointTask.InspectionDayProposed)
     def _on_InspectionDayProposed(self, b: _Batch, e: Any) -> None:
         task_id = task_key(e.originator_id)
         _update_summary(b, e, proposed_day=e.day)
         for row in b.departments.group(task_id):
             b.departments.change(row, day_agreed=row["department"] == e.department)
 
+    @handles(JointTask.InspectionDayConfirmed)
     def _on_InspectionDayConfirmed(self, b: _Batch, e: Any) -> None:
         _update_department(b, e, day_agreed=True)
 
+    @handles(JointTask.InspectionDayAgreed)
     def _on_InspectionDayAgreed(self, b: _Batch, e: Any) -> None:
         _update_summary(b, e, agreed_day=e.day)
 
+    @handles(JointTask.Inspected)
     def _on_Inspected(self, b: _Batch, e: Any) -> None:
         _update_department(b, e, inspected_on=e.completed_on, publish_deadline=e.publish_deadline)
 
+    @handles(JointTask.Published)
     def _on_Published(self, b: _Batch, e: Any) -> None:
         _update_department(b, e, published_at=e.at)
 
+    @handles(JointTask.Cancelled)
     def _on_Cancelled(self, b: _Batch, e: Any) -> None:
         _update_summary(b, e, cancel_reason=e.reason)
 
+    @handles(JointTask.DeadlineRecomputed)
     def _on_DeadlineRecomputed(self, b: _Batch, e: Any) -> None:
         _update_summary(b, e, response_deadline=e.response_deadline, deadline_provisional=e.provisional)
         for row in b.departments.group(task_key(e.originator_id)):
             b.departments.change(row, response_deadline=e.response_deadline)
 
+    @handles(JointTask.Merged)
     def _on_Merged(self, b: _Batch, e: Any) -> None:
         _update_summary(b, e, merged_into=str(e.into_task_id))
 
+    @handles(JointTask.MergeAbsorbed)
     def _on_MergeAbsorbed(self, b: _Batch, e: Any) -> None:
         task_id = task_key(e.originator_id)
         summary = _summary(b, task_id)

@@ -1,7 +1,6 @@
 """A passed response deadline turns late without any user action, and the office is told (R-JOINT-4, R-OVER-1)."""
 from __future__ import annotations
 
-import dataclasses
 import json
 from datetime import timedelta
 
@@ -27,7 +26,7 @@ def test_watcher_marks_a_passed_unanswered_deadline_once(server, clock):  # R-JO
 
 
 def test_office_client_is_told_when_a_deadline_passes_with_no_user_action(services, clock):  # R-OVER-1 R-JOINT-4
-    services.settings = dataclasses.replace(services.settings, deadline_check_seconds=0.05)
+    services.settings = services.settings.model_copy(update={"deadline_check_seconds": 0.05})
     with LiveServer.start(services) as server:
         task = server.client("scjg").initiate(responding_departments=["wlj"]).json()
         server.client("office")

@@ -11,7 +11,6 @@ import re
 import tempfile
 import time
 import zipfile
-from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
@@ -44,7 +43,7 @@ def upload_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def server(services, upload_dir: Path) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
     """A live server over the usual store, with LIMITS."""
-    services.settings = replace(services.settings, **LIMITS)
+    services.settings = services.settings.model_copy(update=LIMITS)
     with LiveServer.start(services) as live:
         yield live
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import timedelta
 from typing import Iterator
 
@@ -20,7 +19,7 @@ from tests.support import LiveServer, assert_error, created
 @contextmanager
 def _server_with(services: Services, **limits: int) -> Iterator[LiveServer]:
     """A live server whose login limits differ from the defaults (all test requests come from 127.0.0.1)."""
-    services.settings = replace(services.settings, **limits)
+    services.settings = services.settings.model_copy(update=limits)
     with LiveServer.start(services) as live:
         yield live
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from uuid import uuid4
 
 import httpx
@@ -39,7 +38,8 @@ def test_readyz_is_ready_when_the_projections_are_at_the_head(server: LiveServer
 
 def test_readyz_fails_with_the_reason_when_a_projection_lags_past_its_bound(services) -> None:  # type: ignore[no-untyped-def]
     """A server whose read side stands still (no runner here) and whose lag bound is 0.1 s."""
-    services.settings = replace(services.settings, ready_max_lag_seconds=0.1, run_projections=False)
+    services.settings = services.settings.model_copy(
+        update={"ready_max_lag_seconds": 0.1, "run_projections": False})
     with LiveServer.start(services) as server:
         initiate(services, lead=SCJG)
         time.sleep(0.3)  # older than the bound: the lag is measured in real time (event timestamps), not the fake clock

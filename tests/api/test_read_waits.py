@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import replace
 from typing import Iterator
 
 import httpx
@@ -19,7 +18,8 @@ WAITS = 8
 @pytest.fixture
 def tight(services: Services, clock, password_hash) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
     """A server allowing WAITS concurrent waits of 3 s each, over a store whose projections are held back."""
-    settings = replace(services.settings, max_read_waits=WAITS, read_wait_seconds=3.0, run_projections=False)
+    settings = services.settings.model_copy(
+        update={"max_read_waits": WAITS, "read_wait_seconds": 3.0, "run_projections": False})
     services.close()
     built = build_services(settings, clock)
     with LiveServer.start(built) as live:

@@ -44,3 +44,36 @@ def test_projections_coalesce_notified_commits_only_when_subscribed(database_url
         assert services.runner.coalesce_seconds == (0.05 if database_url.startswith("postgresql") else 0.0)
     finally:
         services.close()
+
+
+def test_keyword_construction_ignores_the_process_environment(monkeypatch):
+    """A developer's JOINTINSPECT_* variables must not leak into tests that build Settings(...) themselves."""
+    monkeypatch.setenv("JOINTINSPECT_PORT", "9999")
+    monkeypatch.setenv("JOINTINSPECT_ENV", "production")
+    settings = Settings(env="test")
+    assert settings.port == 8000 and settings.env == "test"
+    assert Settings.from_env().port == 9999
+
+
+@pytest.mark.parametrize("word,value", [("1", True), ("true", True), ("yes", True), ("ON", True),
+                                        ("0", False), ("false", False), ("no", False), ("off", False)])
+def test_booleans_accept_the_usual_words(word, value):
+    settings = Settings.from_env({"JOINTINSPECT_LISTEN": word, "JOINTINSPECT_RUN_PROJECTIONS": word})
+    assert settings.listen is value and settings.run_projections is value
+
+
+def test_a_setting_that_is_not_a_boolean_is_refused_rather_than_read_as_false():
+    with pytest.raises(SettingsError, match="JOINTINSPECT_LISTEN must be one of 1, true, yes, on"):
+        Settings.from_env({"JOINTINSPECT_LISTEN": "maybe"})
+
+
+def test_every_bad_variable_is_named_in_one_message():
+    with pytest.raises(SettingsError, match="JOINTINSPECT_PORT must be a number.*; JOINTINSPECT_WORKERS must be"):
+        Settings.from_env({"JOINTINSPECT_PORT": "eighty", "JOINTINSPECT_WORKERS": "0"})
+
+
+def test_settings_are_frozen_and_copied_with_changes():
+    settings = Settings(env="test")
+    with pytest.raises(ValueError, match="frozen"):
+        settings.port = 1  # type: ignore[misc]
+    assert settings.model_copy(update={"port": 1}).port == 1 and settings.port == 8000

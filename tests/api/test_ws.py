@@ -1,7 +1,6 @@
 """WS /ws over a real server: authentication, who receives what, and resuming without gap or duplicate."""
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pytest
@@ -79,7 +78,7 @@ def test_resuming_after_a_position_replays_the_rest_in_order_without_duplicates(
 
 
 def test_heartbeats_carry_the_latest_position(services):
-    services.settings = dataclasses.replace(services.settings, ws_heartbeat_seconds=0.2)
+    services.settings = services.settings.model_copy(update={"ws_heartbeat_seconds": 0.2})
     with LiveServer.start(services) as server:
         task = server.client("scjg").initiate().json()
         with _ws(server, "zjj") as ws:

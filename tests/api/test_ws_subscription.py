@@ -1,7 +1,6 @@
 """WS /ws on PostgreSQL: with a 30-second safety poll, LISTEN/NOTIFY still brings each event at once."""
 from __future__ import annotations
 
-import dataclasses
 import json
 import subprocess
 import sys
@@ -20,7 +19,7 @@ PROMPT = 3.0  # seconds: far below the 30-second safety poll
 def slow_poll_server(services):  # type: ignore[no-untyped-def]
     if services.settings.is_sqlite:
         pytest.skip("SQLite cannot be subscribed to; /ws polls it (tests/api/test_ws.py)")
-    services.settings = dataclasses.replace(services.settings, safety_poll_seconds=30.0)
+    services.settings = services.settings.model_copy(update={"safety_poll_seconds": 30.0})
     services.runner.poll_seconds = services.settings.poll_seconds
     with LiveServer.start(services) as live:
         assert services.listener is not None and services.listener.connected.wait(10)
@@ -74,7 +73,7 @@ def test_an_event_recorded_by_another_process_reaches_a_websocket_client_at_once
 def test_an_api_process_without_the_projections_listens_only_once_a_websocket_client_connects(services):
     if services.settings.is_sqlite:
         pytest.skip("SQLite cannot be subscribed to; /ws polls it (tests/api/test_ws.py)")
-    services.settings = dataclasses.replace(services.settings, run_projections=False, safety_poll_seconds=30.0)
+    services.settings = services.settings.model_copy(update={"run_projections": False, "safety_poll_seconds": 30.0})
     with LiveServer.start(services) as live:
         live.client("scjg").initiate(responding_departments=["wlj"])  # a commit nobody in this process awaits
         assert services.listener is not None and not services.listener.connected.wait(0.5)

@@ -1,7 +1,6 @@
 """PostgreSQL LISTEN/NOTIFY: a 30-second safety poll, yet commands reach the read model at once (SQLite polls)."""
 from __future__ import annotations
 
-import dataclasses
 import select
 import subprocess
 import sys
@@ -26,7 +25,7 @@ def subscribed(services):  # type: ignore[no-untyped-def]
     """The fixture's services with a 30 s safety poll, runner and listener running (PostgreSQL only)."""
     if services.listener is None:
         pytest.skip("SQLite cannot be subscribed to; it polls (see test_sqlite_polls_and_nothing_listens)")
-    services.settings = dataclasses.replace(services.settings, safety_poll_seconds=30.0)
+    services.settings = services.settings.model_copy(update={"safety_poll_seconds": 30.0})
     services.runner.poll_seconds = services.settings.poll_seconds
     services.runner.start()
     services.start_listening()
