@@ -1,4 +1,4 @@
-"""The `jointinspect` console script: serve, demo."""
+"""The `jointinspect` console script: serve, demo, migrate, projections, verify-draw."""
 from __future__ import annotations
 
 import argparse
@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, help="default JOINTINSPECT_PORT or 8000")
     serve.add_argument("--workers", type=int, help="API processes (PostgreSQL only); default JOINTINSPECT_WORKERS or 1")
     sub.add_parser("demo", help="load the demo province into an empty store (does nothing otherwise)")
+    sub.add_parser("migrate", help="apply pending schema migrations (serve and demo also do at start)")
     projections = sub.add_parser("projections", help="inspect, rebuild or run the read-model projections")
     projections.add_argument("action", choices=["status", "rebuild", "run"])
     projections.add_argument("name", nargs="?", help="rebuild only this projection (default: all)")
@@ -42,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(settings, args.host, args.port, args.workers)
     if args.command == "projections":
         return _projections(settings, args.action, args.name, args.processes)
+    if args.command == "migrate":
+        return _migrate(settings)
     return _demo(settings)
 
 
@@ -80,6 +83,30 @@ def _demo(settings: Settings) -> int:
     finally:
         services.close()
     print("demo data loaded" if loaded else "store not empty: demo data not loaded")
+    return 0
+
+
+def _migrate(settings: Settings) -> int:
+    """Bring the store's schema to this code's newest revision; prints the revision before and after."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from api import migrations, store
+    from alembic.util import CommandError  # after api.migrations, which quiets Alembic's import-time logging
+
+    if settings.is_sqlite:
+        store.ensure_sqlite_directory(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        before, after = migrations.upgrade(engine)
+    except (CommandError, SQLAlchemyError) as exc:  # e.g. a store migrated by a newer version of the code
+        print(f"jointinspect: migration failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    head = migrations.head()
+    print(f"schema revision before: {before or 'none'}")
+    print(f"schema revision after: {after}{' (head)' if after == head else ''}")
     return 0
 
 

@@ -6,9 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
-from api import checklist_tables, store, tables
+from api import migrations, store
 from api.accounts import TOKENS_CHANNEL, TokenCache
-from api.directory import tables as directory_tables
 from api.official_calendar import ChineseCalendarSchedule
 from api.open_tasks import SqlOpenTasks
 from api.read_waits import ReadWaits
@@ -67,11 +66,11 @@ class Services:
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
-    """Connect to the store, create tables if missing, and wire the application and projections."""
+    """Connect to the store, apply pending schema migrations, and wire the application and projections."""
     if clock is None:
         clock = StartedClock(settings.now) if settings.now else SystemClock()
     if settings.is_sqlite:
-        _ensure_sqlite_directory(settings.database_url)
+        store.ensure_sqlite_directory(settings.database_url)
     app = JointInspect(
         store.environment(settings.database_url),
         clock=clock,
@@ -79,10 +78,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     )
     engine = app.recorder.datastore.engine  # type: ignore[attr-defined]
     app.open_tasks = SqlOpenTasks(app)
-    tables.metadata.create_all(engine)
-    read_tables.create_all(engine)  # with indexes added since the tables were made
-    checklist_tables.metadata.create_all(engine)
-    directory_tables.create_all(engine)
+    migrations.upgrade(engine)  # pending schema revisions (api/migrations); the events table is the recorder's
     runner = ProjectionRunner(app, engine, [TasksProjection(), NoticesProjection(), SubjectDrawsProjection(),
                                             SubjectOverlapProjection()], poll_seconds=settings.poll_seconds,
                               coalesce_seconds=settings.projection_coalesce_seconds if settings.subscribes else 0.0)
@@ -97,10 +93,3 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     return Services(settings=settings, clock=clock, app=app, engine=engine, runner=runner, listener=listener,
                     past=past)
 
-
-def _ensure_sqlite_directory(url: str) -> None:
-    from pathlib import Path
-
-    path = url.split("sqlite:///", 1)[-1].split("?", 1)[0]
-    if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)

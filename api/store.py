@@ -18,6 +18,7 @@ head went from 2.3 to 1.1 ms of CPU per read.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any, Sequence
 from uuid import UUID
 
@@ -32,6 +33,13 @@ from sqlalchemy.orm import Session
 def environment(database_url: str) -> dict[str, str]:
     """The eventsourcing environment of an application on this store at `database_url`."""
     return {"PERSISTENCE_MODULE": "api.store:Factory", "SQLALCHEMY_URL": database_url}
+
+
+def ensure_sqlite_directory(database_url: str) -> None:
+    """Create the directory of a SQLite file store if it is missing (SQLite creates the file, not its directory)."""
+    path = database_url.split("sqlite:///", 1)[-1].split("?", 1)[0]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
 class BoundedWriteLock(threading.Semaphore):

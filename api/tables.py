@@ -73,6 +73,8 @@ change_log = Table(
     Column("actor_department", String(32), nullable=False),
     Column("at", UTCDateTime(), nullable=False),
     Column("batch", String(64)),  # an import's id, when the change came from one
+    # The change log is read per entity ("what happened to this subject?"): without this index a read scans it all
+    Index("ix_change_log_entity", "entity", "entity_key", "id"),
 )
 
 draw_evidence = Table(

@@ -28,14 +28,10 @@ TASK = "00000000-0000-0000-0000-00000000bench"
 
 def load_directory(url: str, subjects: int) -> float:
     """5 regions × 4 industries; classes A 40 %, B 35 %, C 20 %, D 5 %; 2 % deregistered, 3 % exempt, 1 % high risk."""
-    from api.directory.tables import create_all
-    from api.tables import metadata as api_metadata
-    from projections.tables import metadata as read_metadata
+    from api.migrations import upgrade
 
     engine = create_engine(url)
-    api_metadata.create_all(engine)
-    read_metadata.create_all(engine)
-    create_all(engine)
+    upgrade(engine)
     started = time.perf_counter()
     with engine.begin() as conn:
         conn.execute(text("""

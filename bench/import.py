@@ -103,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from api import tables
     from api.accounts import add_department
     from api.directory import tables as directory_tables
+    from api.migrations import upgrade
 
     admin_url = bench_database_url()
     name = f"jointinspect_bench_import_{os.getpid()}"
@@ -119,8 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         engine = create_engine(url)
         try:
-            tables.metadata.create_all(engine)
-            directory_tables.create_all(engine)
+            upgrade(engine)
             with engine.begin() as conn:
                 add_department(conn, "scjg", "市场监督管理局")
             print(f"PostgreSQL {version} at {redact(url)}; {os.cpu_count()} CPUs; {datetime.now():%Y-%m-%d %H:%M}")

@@ -4,20 +4,11 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text, and_, or_,
 )
-from sqlalchemy.engine import Engine
 
 from projections.sqltypes import UTCDateTime
 
 metadata = MetaData()
 
-
-def create_all(engine: Engine) -> None:
-    """Create missing tables, and missing indexes of tables that already exist (create_all alone skips those)."""
-    metadata.create_all(engine)
-    with engine.begin() as conn:
-        for table in metadata.sorted_tables:
-            for index in table.indexes:
-                index.create(conn, checkfirst=True)
 
 projection_tracking = Table(
     "projection_tracking", metadata,

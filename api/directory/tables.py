@@ -7,7 +7,6 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean, Column, Date, ForeignKey, Index, Integer, MetaData, String, Table, Text, false, text,
 )
-from sqlalchemy.engine import Engine
 
 from projections.sqltypes import UTCDateTime
 
@@ -94,13 +93,3 @@ import_rejections = Table(
     Column("key", String(64), nullable=False, server_default=_EMPTY),  # the row's code as written
     Column("reason", Text, nullable=False),
 )
-
-# The change log is read per entity ("what happened to this subject?"): without this index a read scans it all.
-_CHANGE_LOG_INDEX = "CREATE INDEX IF NOT EXISTS ix_change_log_entity ON change_log (entity, entity_key, id)"
-
-
-def create_all(engine: Engine) -> None:
-    """Create the directory tables, and the per-entity change-log index, where missing (after api.tables)."""
-    metadata.create_all(engine)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(_CHANGE_LOG_INDEX)
