@@ -10,6 +10,7 @@ from eventsourcing_sqlalchemy.datastore import transactions
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
+from api.store import ride_with_next_insert
 from api.tables import open_tasks, write_indexes
 from domain.joint_task import JointTask
 from projections.bulk import upsert
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from domain.application import JointInspect
 
 INDEX = "open_tasks"
+_PG_UPSERT = ("INSERT INTO open_tasks (task_id, awaiting) VALUES (%(task_id)s, %(awaiting)s) "
+              "ON CONFLICT (task_id) DO UPDATE SET awaiting = EXCLUDED.awaiting")
 
 
 class SqlOpenTasks:
@@ -27,7 +30,13 @@ class SqlOpenTasks:
         self.app = app
 
     def keep(self, task_id: UUID, awaiting: bool) -> None:
-        upsert(_connection(), open_tasks, [{"task_id": str(task_id), "awaiting": awaiting}])
+        """Called just before the task's events are saved: on PostgreSQL the row rides in their insert's round
+        trip (api/store.py), elsewhere it is written at once; either way in the same transaction."""
+        row = {"task_id": str(task_id), "awaiting": awaiting}
+        conn = _connection()
+        if conn.dialect.name == "postgresql" and ride_with_next_insert(_PG_UPSERT, row):
+            return
+        upsert(conn, open_tasks, [row])
 
     def ids(self) -> list[UUID]:
         conn = _connection()
