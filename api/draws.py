@@ -11,11 +11,11 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import and_, insert, literal, not_, select, update
+from sqlalchemy import and_, insert, literal, not_, select, text, update
 from sqlalchemy.engine import Connection
 
 from api.services import Services
-from api.tables import draw_evidence
+from api.tables import draw_evidence, draw_reads
 from domain import draw as algorithm
 from domain import errors
 from domain.application import Actor
@@ -56,6 +56,8 @@ def execute(services: Services, conn: Connection, actor: Actor, task_id: UUID, d
         raise errors.NotTheLeadDepartment("只有牵头部门可以执行抽取。")
     year = local_date(services.clock.now()).year
     seed = str(evidence(conn, draw_id).seed)
+    read_position = read_after_every_draw(services, conn)
+    conn.execute(insert(draw_reads).values(draw_id=draw_id, projection_position=read_position))
     drawn = evaluate(conn, committed["criteria"], seed, year=year, task_id=str(task_id))
     pool, counts, result, fingerprint = drawn.pool, drawn.counts, drawn.result, drawn.fingerprint
     if result.shortfall:
@@ -73,6 +75,23 @@ def execute(services: Services, conn: Connection, actor: Actor, task_id: UUID, d
     return {"draw_id": draw_id, "position": recorded.position, "pool_size": len(pool.candidates),
             "pool_fingerprint": fingerprint, "drawn_count": len(result.drawn), "replaced": result.replaced,
             "left_out_for_yearly_cap": pool.capped, "flagged": len(flags)}
+
+
+DRAW_LOCK = zlib.crc32(b"jointinspect:draw-execution")
+
+
+def read_after_every_draw(services: Services, conn: Connection) -> int:
+    """Make the projections the draw reads (yearly cap, overlap flags) include every draw before it; returns the
+    log position they stand at, which the draw records (`draw_reads`).
+
+    On PostgreSQL, draw executions take turns on a transaction-scoped advisory lock, and each waits, inside its
+    transaction, for the projections to reach the log's head: no other draw can commit between that read and
+    this draw's commit, so none is missed. SQLite serves one process whose writers already take turns on the
+    store's write lock, which the projection runner needs too: there the route waits before the transaction."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DRAW_LOCK})
+        services.read_waits.within()
+    return services.runner.lowest_position()
 
 
 @dataclass(frozen=True)
@@ -145,6 +164,11 @@ def stratum_counts(candidates: dict[str, str], criteria: dict) -> dict[str, int]
                 for cls, ratio in criteria["ratios_by_credit"].items()}
     return {algorithm.NO_STRATUM: algorithm.count_for_ratio(sizes.get(algorithm.NO_STRATUM, 0),
                                                             Decimal(str(criteria["ratio"])))}
+
+
+def read_position(conn: Connection, draw_id: str) -> int | None:
+    """The log position the draw's cap and flags were read at (None before it is executed)."""
+    return conn.execute(select(draw_reads.c.projection_position).where(draw_reads.c.draw_id == draw_id)).scalar()
 
 
 def evidence(conn: Connection, draw_id: str) -> Any:

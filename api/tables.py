@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean, Column, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text, UniqueConstraint,
+    BigInteger, Boolean, Column, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text,
+    UniqueConstraint,
 )
 
 from projections.sqltypes import UTCDateTime
@@ -111,4 +112,13 @@ write_indexes = Table(
     "write_indexes", metadata,
     Column("name", String(64), primary_key=True),
     Column("built_at", UTCDateTime(), nullable=False),
+)
+
+# Which prefix of the log a draw's yearly cap and overlap flags were read from (the projections' position then):
+# a draw reads them from `subject_draws` and `subject_overlap` (api/draws.py; issue 14), and this says exactly what
+# they reflected, for a witness or an auditor.
+draw_reads = Table(
+    "draw_reads", metadata,
+    Column("draw_id", String(36), primary_key=True),
+    Column("projection_position", BigInteger, nullable=False),
 )

@@ -43,7 +43,7 @@ def commit_draw(task_id: UUID, body: DrawIn, request: Request, principal: Curren
 def execute_draw(task_id: UUID, draw_id: UUID, request: Request, principal: CurrentPrincipal,
                  services: ServicesDep, key: IdempotencyKey = None) -> JSONResponse:
     """Fix the pool from the directory, draw, and reveal the seed; the pool list is kept for witnesses."""
-    wait_for_read_models(services)  # the yearly cap and the flags see every draw so far
+    wait_for_read_models(services)  # the cap and flags see every draw so far (on PostgreSQL again, inside: api/draws.py)
     return run_command(services, principal, key, fingerprint(request.method, request.url.path, None),
                        lambda session: (201, draws.execute(services, session.connection(), principal.actor,
                                                            task_id, str(draw_id))))
@@ -54,8 +54,10 @@ def draw_record(draw_id: UUID, principal: CurrentPrincipal, services: ServicesDe
     """The draw record: who, when, criteria, witnesses, commitment; after execution the seed and result."""
     task, record = _record(services, principal, str(draw_id))
     public = {k: v for k, v in record.items() if k not in ("committed_at", "drawn_at")}
+    with services.engine.connect() as conn:
+        read_at = draws.read_position(conn, str(draw_id))
     return public | {"draw_id": str(draw_id), "task_id": str(task.id), "committed_at": iso(record["committed_at"]),
-                     "drawn_at": iso(record.get("drawn_at"))}
+                     "drawn_at": iso(record.get("drawn_at")), "read_position": read_at}
 
 
 @router.get("/draws/{draw_id}/pool", response_class=PlainTextResponse)

@@ -190,3 +190,21 @@ def test_tasks_that_drew_the_same_subjects_in_overlapping_windows_are_suggested_
     assert {t["task_id"] for t in suggestions[0]["tasks"]} == {first["id"], second["id"]}
     assert sorted(suggestions[0]["shared_subjects"]) == sorted(codes)
     assert_error(server.client("scjg").get("/oversight/fusion-suggestions"), 403)
+
+
+def test_a_draw_records_the_log_position_its_cap_and_flags_were_read_at_after_every_earlier_draw(server):
+    """Issue 14: the draw reads the yearly cap and overlap flags from the projections; it records which prefix of
+    the log they reflected, and that prefix holds every draw executed before it (R-DRAW-2, R-DRAW-6)."""
+    _subjects(server, 10)
+    first = server.client("scjg").initiate().json()
+    first_id, done = _draw(server, first["id"], {"count": 3})
+    assert done["status_code"] == 201
+    second = server.client("scjg").initiate().json()
+    second_id, _ = _draw(server, second["id"], {"count": 3})
+    office = server.client("office")
+    assert office.get(f"/draws/{first_id}").json()["read_position"] < done["position"]
+    assert office.get(f"/draws/{second_id}").json()["read_position"] >= done["position"]  # it saw the first draw
+    third = server.client("scjg").initiate().json()
+    committed = server.client("scjg").post(f"/joint-tasks/{third['id']}/draws",
+                                           json={"criteria": {"count": 1}, "witnesses": WITNESSES}).json()
+    assert office.get(f"/draws/{committed['draw_id']}").json()["read_position"] is None  # not executed yet
