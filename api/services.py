@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from api import migrations, store
 from api.accounts import TOKENS_CHANNEL, TokenCache
 from api.official_calendar import ChineseCalendarSchedule
-from api.open_tasks import SqlOpenTasks
+from api.ports import SqlCheckItemNames, SqlOpenTasks
 from api.read_waits import ReadWaits
 from api.settings import Settings
 from domain.application import Clock, JointInspect
@@ -77,7 +77,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         official=ChineseCalendarSchedule(),
     )
     engine = app.recorder.datastore.engine  # type: ignore[attr-defined]
-    app.open_tasks = SqlOpenTasks(app)
+    app.open_tasks, app.check_items = SqlOpenTasks(app), SqlCheckItemNames()
     migrations.upgrade(engine)  # pending schema revisions (api/migrations); the events table is the recorder's
     runner = ProjectionRunner(app, engine, [TasksProjection(), NoticesProjection(), SubjectDrawsProjection(),
                                             SubjectOverlapProjection()], poll_seconds=settings.poll_seconds,

@@ -155,7 +155,7 @@ def ride_with_next_insert(sql: str, parameters: dict[str, Any]) -> bool:
     """PostgreSQL: send `sql` (pyformat parameters) in the round trip of this unit of work's next event insert,
     before the events table's lock is taken; False where that cannot be (no unit of work open): the caller then
     executes it itself. Saves a round trip per command for write-side rows kept with the events (the open-task
-    index, api/open_tasks.py)."""
+    index, api/ports.py)."""
     transaction = transactions.get(None)
     if transaction is None:
         return False

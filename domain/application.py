@@ -11,9 +11,10 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from domain import errors
+from domain.checklist_rules import resolve_task_item_names
 from domain.joint_task import JointTask
 from domain.notice import Notice
-from domain.ports import OpenTasks
+from domain.ports import CheckItemNames, OpenTasks
 from domain.working_calendar import CALENDAR_ID, WorkingCalendar
 from domain.working_days import Calendar, OfficialSchedule, WeekdaysOnly
 
@@ -46,6 +47,15 @@ class CommandResult:
     aggregate: Any = None  # the aggregate as saved, so callers can answer without reading it again
 
 
+def _looks_like_id(entry: str) -> bool:
+    """Check items are keyed by UUIDs; anything else a response names is an item's name."""
+    try:
+        UUID(entry)
+    except ValueError:
+        return False
+    return True
+
+
 # Events after which a task's waiting for responses is written down: it may start (or grow, absorbing another's
 # responders) — or, for a response, end when it was the last one.
 _OPENING = {"Initiated", "MergeAbsorbed"}
@@ -73,6 +83,7 @@ class JointInspect(Application):
         self.clock = clock
         self.official = official or WeekdaysOnly()
         self.open_tasks: OpenTasks | None = None  # set by the composition root (api/services.py)
+        self.check_items: CheckItemNames | None = None  # likewise
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -117,9 +128,15 @@ class JointInspect(Application):
         return self._save(task)
 
     def respond(self, task_id: UUID, actor: Actor, decision: str, item_ids: list[str], reason: str) -> CommandResult:
-        return self._on_task(task_id, lambda t, now: t.respond(
-            department=actor.department, decision=decision, item_ids=item_ids, reason=reason, now=now,
-            actor=actor.as_record()))
+        """R-JOINT-3. Items are named by id; a name that is exactly one of the task's own items stands for its id
+        (read through `check_items` in this transaction)."""
+        def command(task: JointTask, now: datetime) -> None:
+            named = item_ids
+            if self.check_items is not None and any(not _looks_like_id(i) for i in item_ids):
+                named = resolve_task_item_names(item_ids, task.items, self.check_items.names(list(task.items)))
+            task.respond(department=actor.department, decision=decision, item_ids=named, reason=reason, now=now,
+                         actor=actor.as_record())
+        return self._on_task(task_id, command)
 
     def mark_overdue(self, task_id: UUID, department: str, actor: Actor) -> CommandResult:
         return self._on_task(task_id, lambda t, now: t.mark_overdue(

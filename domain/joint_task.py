@@ -123,6 +123,10 @@ class JointTask(Aggregate):
     def pending_departments(self) -> list[str]:
         return [c for c, r in self.responses.items() if r["status"] == PENDING]
 
+    def responded_late(self, department: str) -> bool:
+        """Whether the department's response came after its deadline (R-JOINT-4)."""
+        return bool(self.responses[department].get("late"))
+
     @property
     def awaits_responses(self) -> bool:
         """Live and still waiting for at least one response: its deadline moves with the calendar (R-CAL-2)."""

@@ -17,3 +17,10 @@ class OpenTasks(Protocol):
 
     def ids(self) -> list[UUID]:
         """The tasks waiting for a response, as of the current transaction."""
+
+
+class CheckItemNames(Protocol):
+    """The names of check items, read from the checklist (reference data) in the current transaction."""
+
+    def names(self, item_ids: list[str]) -> dict[str, str]:
+        """Item id → name, for those of `item_ids` that are items."""

@@ -104,14 +104,8 @@ def respond(task_id: UUID, body: ResponseIn, request: Request, principal: Curren
             services: ServicesDep, key: IdempotencyKey = None) -> JSONResponse:
     """Accept (naming the items joined) or decline (with a reason), once, within two working days (R-JOINT-3)."""
     def command(session: Session) -> tuple[int, dict]:
-        item_ids = body.item_ids
-        if not all(_is_uuid(entry) for entry in item_ids):  # items named by name: the task's own items only
-            task = services.app.get_task(task_id)
-            names = {i["id"]: i["name"] for i in checklist.item_labels(session.connection(), task.items)}
-            item_ids = checklist_rules.resolve_task_item_names(item_ids, task.items, names)
-        result = services.app.respond(task_id, principal.actor, body.decision, item_ids, body.reason)
-        return 201, {"position": result.position,
-                     "late": result.aggregate.responses[principal.department_code]["late"]}
+        result = services.app.respond(task_id, principal.actor, body.decision, body.item_ids, body.reason)
+        return 201, {"position": result.position, "late": result.aggregate.responded_late(principal.department_code)}
 
     return _run(services, principal, request, body, key, command)
 
@@ -215,11 +209,3 @@ def _task_view(task: JointTask, principal: Principal, names: dict[str, str], now
         "inspections": task.inspections, "publications": task.publications, "cancelled": task.cancelled,
         "merged_into": task.merged_into, "merged_from": task.merged_from,
     }
-
-
-def _is_uuid(entry: str) -> bool:
-    try:
-        UUID(entry)
-    except ValueError:
-        return False
-    return True

@@ -1,5 +1,5 @@
-"""The open-task index on the store's own tables (domain.ports.OpenTasks), read and written on the connection of
-the command's transaction, so that it commits and rolls back with the command's events."""
+"""The write side's ports on the store's own tables (domain.ports): the open-task index and check item names, read
+and written on the connection of the command's transaction, so that they commit and roll back with its events."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -10,6 +10,7 @@ from eventsourcing_sqlalchemy.datastore import transactions
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
+from api.checklist_tables import item_labels
 from api.store import ride_with_next_insert
 from api.tables import open_tasks, write_indexes
 from domain.joint_task import JointTask
@@ -53,6 +54,13 @@ class SqlOpenTasks:
         for start in range(0, len(rows), 1000):
             upsert(conn, open_tasks, rows[start:start + 1000])
         conn.execute(insert(write_indexes).values(name=INDEX, built_at=self.app.clock.now()))
+
+
+class SqlCheckItemNames:
+    """CheckItemNames on the checklist tables, in the command's transaction."""
+
+    def names(self, item_ids: list[str]) -> dict[str, str]:
+        return {i["id"]: i["name"] for i in item_labels(_connection(), item_ids)}
 
 
 def _connection() -> Connection:
