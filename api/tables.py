@@ -99,14 +99,13 @@ conflicts_of_interest = Table(
     Column("declared_at", UTCDateTime(), nullable=False),
 )
 
-# The write side's own index of joint tasks and whether each waits for a response (domain.ports.OpenTasks), kept
+# The write side's own index of the joint tasks that wait for a response (domain.ports.OpenTasks), kept
 # in the transaction of the command that changes it: a calendar change moves their deadlines without reading a
 # projection (R-CAL-2, issue 14). `write_indexes` says the index was built from the whole log once (a store
 # older than it gets it built at its first calendar change).
 open_tasks = Table(
     "open_tasks", metadata,
-    Column("task_id", String(36), primary_key=True),
-    Column("awaiting", Boolean, nullable=False),
+    Column("task_id", String(36), primary_key=True),  # a task that waits for a response; no row: it does not
 )
 write_indexes = Table(
     "write_indexes", metadata,

@@ -176,7 +176,7 @@ def test_the_first_calendar_change_after_an_upgrade_indexes_the_tasks_recorded_b
     assert answer["moved_deadlines"] == 1
     assert office_view(server, before)["response_deadline"] == "2026-03-05T23:59:59+08:00"
     with server.services.engine.connect() as conn:
-        assert conn.execute(open_tasks.select()).all() == [(before, True)]
+        assert conn.execute(open_tasks.select()).all() == [(before,)]
 
 
 def test_a_malformed_amendment_is_422_and_changes_nothing(server):  # R-CAL-2
@@ -205,3 +205,16 @@ def test_entering_a_year_moves_the_deadline_of_a_department_still_awaited_after_
     view = office_view(server, task_id)
     assert view["response_deadline"] == "2027-03-04T23:59:59+08:00" and view["deadline_provisional"] is False
     assert {r["department_code"]: r["late"] for r in view["responses"]} == {"wlj": False, "gxj": False}
+
+
+def test_the_open_task_index_holds_exactly_the_tasks_still_waiting_for_a_response(server):  # R-CAL-2
+    """A task enters when initiated and leaves at its last response or its cancellation, in the command's unit."""
+    from api.tables import open_tasks
+
+    waiting = pushed_task(server)
+    answered = responded_task(server)  # every responder has answered
+    cancelled = pushed_task(server)
+    created(server.client("scjg").post(f"/joint-tasks/{cancelled}/cancellation", json={"reason": "与专项行动重复"}))
+    with server.services.engine.connect() as conn:
+        listed = {row.task_id for row in conn.execute(open_tasks.select())}
+    assert listed == {waiting} and answered not in listed
