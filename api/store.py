@@ -143,35 +143,11 @@ class Recorder(SQLAlchemyApplicationRecorder):
             values.append(f"(%(o{n})s::uuid, %(v{n})s, %(t{n})s, %(s{n})s)")
             parameters.update({f"o{n}": str(event.originator_id), f"v{n}": event.originator_version,
                                f"t{n}": event.topic, f"s{n}": bytes(event.state)})
-        ahead = _take_riders(parameters)
         result = conn.exec_driver_sql(
-            f"{ahead}LOCK TABLE {table} IN EXCLUSIVE MODE; "
+            f"LOCK TABLE {table} IN EXCLUSIVE MODE; "
             f"INSERT INTO {table} (originator_id, originator_version, topic, state) VALUES {', '.join(values)} "
             f"RETURNING id", parameters)
         return sorted(row[0] for row in result)  # one sequence, in insert order: ascending
-
-
-def ride_with_next_insert(sql: str, parameters: dict[str, Any]) -> bool:
-    """PostgreSQL: send `sql` (pyformat parameters) in the round trip of this unit of work's next event insert,
-    before the events table's lock is taken; False where that cannot be (no unit of work open): the caller then
-    executes it itself. Saves a round trip per command for write-side rows kept with the events (the open-task
-    index, api/ports.py)."""
-    transaction = transactions.get(None)
-    if transaction is None:
-        return False
-    transaction.__dict__.setdefault("riders", []).append((sql, parameters))
-    return True
-
-
-def _take_riders(parameters: dict[str, Any]) -> str:
-    """The statements waiting for this insert, their parameters renamed apart and added to `parameters`."""
-    transaction = transactions.get(None)
-    riders = transaction.__dict__.pop("riders", []) if transaction is not None else []
-    sql = []
-    for n, (statement, values) in enumerate(riders):
-        sql.append(statement.replace("%(", f"%(r{n}_") + "; ")
-        parameters.update({f"r{n}_{name}": value for name, value in values.items()})
-    return "".join(sql)
 
 
 class Factory(SQLAlchemyFactory):

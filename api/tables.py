@@ -99,20 +99,6 @@ conflicts_of_interest = Table(
     Column("declared_at", UTCDateTime(), nullable=False),
 )
 
-# The write side's own index of the joint tasks that wait for a response (domain.ports.OpenTasks), kept
-# in the transaction of the command that changes it: a calendar change moves their deadlines without reading a
-# projection (R-CAL-2, issue 14). `write_indexes` says the index was built from the whole log once (a store
-# older than it gets it built at its first calendar change).
-open_tasks = Table(
-    "open_tasks", metadata,
-    Column("task_id", String(36), primary_key=True),  # a task that waits for a response; no row: it does not
-)
-write_indexes = Table(
-    "write_indexes", metadata,
-    Column("name", String(64), primary_key=True),
-    Column("built_at", UTCDateTime(), nullable=False),
-)
-
 # Which prefix of the log a draw's yearly cap and overlap flags were read from (the projections' position then):
 # a draw reads them from `subject_draws` and `subject_overlap` (api/draws.py; issue 14), and this says exactly what
 # they reflected, for a witness or an auditor.

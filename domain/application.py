@@ -56,12 +56,6 @@ def _looks_like_id(entry: str) -> bool:
     return True
 
 
-# Events after which a task's waiting for responses is written down: it may start (or grow, absorbing another's
-# responders) — or, for a response, end when it was the last one.
-_OPENING = {"Initiated", "MergeAbsorbed"}
-_CLOSING = {"Responded", "Cancelled", "Merged"}
-
-
 class DateAsISO(Transcoding):
     type = date
     name = "date_iso"
@@ -250,7 +244,7 @@ class JointInspect(Application):
 
     def recompute_open_deadlines(self, actor: Actor) -> list[CommandResult]:
         """Move the response deadline of every task still waiting for a response to the calendar now in force
-        (R-CAL-2): the tasks come from the write side's own index, read in this transaction."""
+        (R-CAL-2): the tasks come from the `open_tasks` port, read in this transaction."""
         if self.open_tasks is None:
             raise RuntimeError("JointInspect.open_tasks is not set: the composition root supplies it")
         return self.recompute_deadlines(self.open_tasks.ids(), actor)
@@ -266,32 +260,19 @@ class JointInspect(Application):
         return moved
 
     # ---- plumbing ------------------------------------------------------------------------------------
-    def _index_open_tasks(self, aggregates: tuple[Any, ...]) -> None:
-        """Tell the open-task index about tasks whose waiting for responses may have changed: written only when it
-        can have (a new task, its last response, a cancellation or merge), not on every command."""
-        if self.open_tasks is None:
-            return
-        for task in aggregates:
-            if not isinstance(task, JointTask):
-                continue
-            names = {type(e).__name__ for e in task.pending_events}
-            if names & _OPENING or (names & _CLOSING and not task.awaits_responses):
-                self.open_tasks.keep(task.id, task.awaits_responses)
-
     def _calendar_for_update(self, actor: Actor) -> WorkingCalendar:
         if not actor.is_office:
             raise errors.Forbidden("只有联席会议办公室可以维护工作日历。")
         return self.working_calendar() or WorkingCalendar(actor=actor.as_record(), at=self.clock.now())
 
     def _on_task(self, task_id: UUID, command: Callable[[JointTask, datetime], None]) -> CommandResult:
-        task = self.get_task(task_id)
-        command(task, self.clock.now())
-        return self._save(task)
+        with self.transaction():  # one unit of work: the read, what the rules read through the ports, the save
+            task = self.get_task(task_id)
+            command(task, self.clock.now())
+            return self._save(task)
 
     def _save(self, *aggregates: Any, result_id: UUID | None = None) -> CommandResult:
-        with self.transaction():  # the events and the open-task index commit together
-            self._index_open_tasks(aggregates)
-            recordings = self.save(*aggregates)
+        recordings = self.save(*aggregates)
         position = max((r.notification.id for r in recordings), default=None)
         result_aggregate = next((a for a in aggregates if a.id == result_id), aggregates[0])
         return CommandResult(aggregate_id=result_aggregate.id, position=position, aggregate=result_aggregate)

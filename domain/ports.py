@@ -7,16 +7,13 @@ from uuid import UUID
 
 
 class OpenTasks(Protocol):
-    """Which joint tasks still wait for a response: their deadlines move with the calendar (R-CAL-2).
+    """Which joint tasks may still wait for a response: their deadlines move with the calendar (R-CAL-2).
 
-    Kept by the application in the transaction of every command that changes it, so a calendar change sees a task
-    initiated a moment before, projected or not (issue 14)."""
-
-    def keep(self, task_id: UUID, awaiting: bool) -> None:
-        """Record whether the task waits for a response now (in the current transaction)."""
+    A superset read in the current transaction, so that a calendar change sees a task initiated a moment before,
+    projected or not (issue 14); each task's aggregate then decides (JointTask.recompute_deadline)."""
 
     def ids(self) -> list[UUID]:
-        """The tasks waiting for a response, as of the current transaction."""
+        """The tasks that may wait for a response, as of the current transaction."""
 
 
 class CheckItemNames(Protocol):

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from domain.joint_task_rules import response_late
 from projections.tables import task_departments, task_summary, task_timeline
@@ -110,6 +110,19 @@ def timeline(engine: Engine, task_id: str) -> list[dict]:
         rows = conn.execute(select(task_timeline).where(task_timeline.c.task_id == task_id)
                             .order_by(task_timeline.c.position)).mappings().all()
     return [dict(r) | {"data": json.loads(r["data"])} for r in rows]
+
+
+def open_task_ids(conn: Connection) -> list[str]:
+    """Tasks still waiting for at least one response, as the tasks projection has them (api/ports.py reads them
+    with the projection's position and the log after it: R-CAL-2).
+
+    Not only status "awaiting_responses": once the deadline has passed a day may be proposed (even agreed) while a
+    department is still pending, and its deadline is as open as before (JointTask.recompute_deadline agrees).
+    """
+    td = task_departments
+    pending = exists().where(and_(td.c.task_id == task_summary.c.task_id, td.c.response_status == "pending"))
+    live = and_(task_summary.c.merged_into.is_(None), task_summary.c.cancel_reason.is_(None))
+    return list(conn.execute(select(task_summary.c.task_id).where(live, pending)).scalars())
 
 
 def _summary(row: Any, departments: list[dict], today: date) -> dict:

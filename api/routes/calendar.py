@@ -85,7 +85,7 @@ def _calendar_command(services: Services, principal: Principal, request: Request
     """Change the calendar and move every open response deadline in the same transaction (R-CAL-2)."""
     def command(session: Session) -> tuple[int, dict]:
         result = change(services.app)
-        moved = services.app.recompute_open_deadlines(principal.actor)  # the write side's index, in this unit
+        moved = services.app.recompute_open_deadlines(principal.actor)  # read in this unit: api/ports.py
         position = max([result.position or 0] + [m.position or 0 for m in moved])
         return 201, {"position": position, "moved_deadlines": len(moved)}
 

@@ -154,29 +154,13 @@ def test_an_amendment_moves_open_deadlines_and_shows_in_the_days(server):  # R-C
 
 def test_an_amendment_moves_the_deadline_of_a_task_the_projections_have_not_seen_yet(server):  # R-CAL-2
     """Issue 14: the calendar change read the open tasks from the tasks projection, outside its transaction, and
-    missed a task initiated a moment before. It reads the write side's own index now, in its unit of work."""
+    missed a task initiated a moment before. It reads the projection with its position and the log after it, in its
+    unit of work."""
     server.services.runner.stop()  # the read side of this server stands still from here on
     unseen = pushed_task(server)  # recorded, never projected
     answer = created(_amend(server, "office", {"day": "2026-03-04", "working": False, "reason": "暴雨停工"}))
     assert answer["moved_deadlines"] == 1
     assert office_view(server, unseen)["response_deadline"] == "2026-03-05T23:59:59+08:00"
-
-
-def test_the_first_calendar_change_after_an_upgrade_indexes_the_tasks_recorded_before_the_index(server):
-    """A store whose tasks predate the open-task index has it built from the log, once, in the change's unit."""
-    from sqlalchemy import delete
-
-    from api.tables import open_tasks, write_indexes
-
-    before = pushed_task(server)
-    with server.services.engine.begin() as conn:  # as an older version left the store: no index at all
-        conn.execute(delete(open_tasks))
-        conn.execute(delete(write_indexes))
-    answer = created(_amend(server, "office", {"day": "2026-03-04", "working": False, "reason": "暴雨停工"}))
-    assert answer["moved_deadlines"] == 1
-    assert office_view(server, before)["response_deadline"] == "2026-03-05T23:59:59+08:00"
-    with server.services.engine.connect() as conn:
-        assert conn.execute(open_tasks.select()).all() == [(before,)]
 
 
 def test_a_malformed_amendment_is_422_and_changes_nothing(server):  # R-CAL-2
@@ -205,16 +189,3 @@ def test_entering_a_year_moves_the_deadline_of_a_department_still_awaited_after_
     view = office_view(server, task_id)
     assert view["response_deadline"] == "2027-03-04T23:59:59+08:00" and view["deadline_provisional"] is False
     assert {r["department_code"]: r["late"] for r in view["responses"]} == {"wlj": False, "gxj": False}
-
-
-def test_the_open_task_index_holds_exactly_the_tasks_still_waiting_for_a_response(server):  # R-CAL-2
-    """A task enters when initiated and leaves at its last response or its cancellation, in the command's unit."""
-    from api.tables import open_tasks
-
-    waiting = pushed_task(server)
-    answered = responded_task(server)  # every responder has answered
-    cancelled = pushed_task(server)
-    created(server.client("scjg").post(f"/joint-tasks/{cancelled}/cancellation", json={"reason": "与专项行动重复"}))
-    with server.services.engine.connect() as conn:
-        listed = {row.task_id for row in conn.execute(open_tasks.select())}
-    assert listed == {waiting} and answered not in listed
