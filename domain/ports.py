@@ -1,5 +1,6 @@
 """The narrow interfaces through which the write side reads what its rules need, inside the command's own
-transaction (ARCHITECTURE.md "Use cases": never from a projection). The composition root supplies them."""
+transaction (ARCHITECTURE.md "Use cases"). The composition root supplies them (api/ports.py). Where one is backed by
+a projection, it reads the projection's position and the log after it too, so no unprojected event is missed."""
 from __future__ import annotations
 
 from typing import Protocol
