@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.errors import DomainError
+from projections.failures import is_transient
 
 log = logging.getLogger("jointinspect.api")
 
@@ -105,21 +106,12 @@ def allowed_methods(request: Request) -> list[str]:
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-    if _database_unavailable(exc):  # an outage, not a bug: the client may retry (issue 13, issue 18)
+    if is_transient(exc):  # the database away, not a bug: the client may retry (projections.failures decides)
         log.warning("database unavailable: %s", str(exc).strip().splitlines()[0] if str(exc).strip() else exc)
         return JSONResponse(error_body("database_unavailable", "数据库暂时无法访问，请稍后重试。"), status_code=503,
                             headers={"Retry-After": "5"})
     log.exception("unexpected error", exc_info=exc)
     return JSONResponse(error_body("internal_error", "服务器内部错误，请稍后重试；如仍失败请联系管理员。"), status_code=500)
-
-
-def _database_unavailable(exc: Exception) -> bool:
-    from eventsourcing import persistence
-    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-
-    if isinstance(exc, (OperationalError, InterfaceError, persistence.OperationalError, persistence.InterfaceError)):
-        return True
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 def _field(error: dict) -> str:

@@ -61,6 +61,12 @@ def advance(conn: Connection, group: Sequence[Projection], start: int, end: int)
         raise ConcurrentProjectionError(f"projections {', '.join(names)} were advanced by another instance")
 
 
+def retried(exc: BaseException) -> bool:
+    """Whether a failed batch is left to be retried as it is (a race with another instance, the database away),
+    rather than isolated to the event that fails."""
+    return isinstance(exc, ConcurrentProjectionError) or failures.is_transient(exc)
+
+
 MAX_PARKED_PER_BATCH = 10  # more failing events than this in one batch is a fault of the code, not of events
 
 
@@ -77,7 +83,7 @@ def isolate(app: JointInspect, projection: Projection, items: list[tuple[Any, in
         _commit(app, projection, items, start, end, parked)
         return
     except Exception as exc:
-        if isinstance(exc, ConcurrentProjectionError) or failures.is_transient(exc):
+        if retried(exc):
             raise
         if len(items) <= 1:
             _apply_alone(app, projection, items, start, end, parked, exc, budget)
@@ -103,7 +109,7 @@ def _apply_alone(app: JointInspect, projection: Projection, items: list[tuple[An
                       position, failures.describe(error))
             return
         except Exception as exc:
-            if isinstance(exc, ConcurrentProjectionError) or failures.is_transient(exc):
+            if retried(exc):
                 raise
             error = exc
     if budget[0] <= 0:

@@ -14,8 +14,7 @@ from sqlalchemy.engine import Engine
 from domain.application import JointInspect
 from projections import failures
 from projections.applying import (
-    MAX_PARKED_PER_BATCH, ConcurrentProjectionError, Failure, Projection, ProjectionHalted, advance, apply_events,
-    isolate,
+    MAX_PARKED_PER_BATCH, Failure, Projection, ProjectionHalted, advance, apply_events, isolate, retried,
 )
 from projections.locks import SingleInstanceLock
 from projections.subscription import notify_wanted
@@ -162,7 +161,7 @@ class ProjectionRunner:
                     failures.record(conn, projection.name, undecodable[projection.name], self.app.clock.now())
                 advance(conn, group, start, end)
         except Exception as exc:
-            if isinstance(exc, ConcurrentProjectionError) or failures.is_transient(exc):
+            if retried(exc):
                 raise
             log.error("projection batch (%s, %s] failed (%s); isolating the event that fails", start, end,
                       failures.describe(exc))
