@@ -15,8 +15,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, delete, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 
-from api.tables import auth_tokens, departments, login_failures, users
-from domain.application import Actor
+from api.storage.tables import auth_tokens, departments, login_failures, users
+from domain.usecases import Actor
 
 log = logging.getLogger("jointinspect.auth")
 
@@ -256,6 +256,23 @@ def known_department_codes(conn: Connection, codes: Iterable[str]) -> set[str]:
     if not wanted:
         return set()
     return set(conn.execute(_DEPARTMENT_CODES, {"codes": wanted}).scalars())
+
+
+def departments_list(conn: Connection) -> list[dict]:
+    """Every department (and the office), ordered by code."""
+    return [dict(r) for r in conn.execute(select(departments).order_by(departments.c.code)).mappings()]
+
+
+def department_names(conn: Connection) -> dict[str, str]:
+    return {r.code: r.name for r in conn.execute(select(departments.c.code, departments.c.name))}
+
+
+def department_ids(conn: Connection) -> dict[str, int]:
+    return {r.code: r.id for r in conn.execute(select(departments.c.code, departments.c.id))}
+
+
+def department_kinds(conn: Connection) -> dict[str, str]:
+    return {r.code: r.kind for r in conn.execute(select(departments.c.code, departments.c.kind))}
 
 
 def _digest(token: str) -> str:

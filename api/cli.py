@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 def _serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> int:
     import uvicorn
 
-    from api.app import create_app
+    from api.http.app import create_app
 
     workers = workers or settings.workers
     host, port = host or settings.host, port or settings.port
@@ -65,7 +65,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
         # prometheus-client's multiprocess files (api/operations.py): a fresh directory per start.
         if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="jointinspect-metrics-")
-        uvicorn.run("api.app:create_app", factory=True, workers=workers, host=host, port=port,
+        uvicorn.run("api.http.app:create_app", factory=True, workers=workers, host=host, port=port,
                     log_level=settings.log_level)
         return 0
     uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
@@ -74,7 +74,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
 
 def _demo(settings: Settings) -> int:
     from api.demo import load_demo
-    from api.services import build_services
+    from api.bootstrap import build_services
 
     services = build_services(settings)
     try:
@@ -91,8 +91,8 @@ def _migrate(settings: Settings) -> int:
     from sqlalchemy import create_engine
     from sqlalchemy.exc import SQLAlchemyError
 
-    from api import migrations, store
-    from alembic.util import CommandError  # after api.migrations, which quiets Alembic's import-time logging
+    from api.storage import eventstore as store, migrations
+    from alembic.util import CommandError  # after api.storage.migrations, which quiets Alembic's import-time logging
 
     if settings.is_sqlite:
         store.ensure_sqlite_directory(settings.database_url)
@@ -136,7 +136,7 @@ def _verify_draw(record_path: str, pool_path: str) -> int:
 
 
 def _projections(settings: Settings, action: str, name: str | None, processes: int | None) -> int:
-    from api.services import build_services
+    from api.bootstrap import build_services
     from projections import failures
 
     services = build_services(settings)

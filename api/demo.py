@@ -8,13 +8,11 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from api.accounts import add_department, add_user, hash_password
-from api.checklist_tables import add_item
-from api.official_calendar import ChineseCalendarSchedule
-from api import store
-from api.services import Services
-from api.tables import departments
-from domain.application import Actor, JointInspect
-from domain.checklist_rules import check_item
+from api.storage.official_calendar import ChineseCalendarSchedule
+from api.storage import eventstore as store
+from api.bootstrap import Services, wire_ports
+from api.storage.tables import departments
+from domain.usecases import Actor, JointInspect
 from domain.clock import SHANGHAI, FakeClock
 
 DEMO_PASSWORD = "jointinspect-demo"
@@ -55,8 +53,7 @@ def load_demo(services: Services) -> bool:
         return False
     with services.engine.begin() as conn:
         load_accounts(conn, hash_password(DEMO_PASSWORD))
-        load_checklist(conn)
-    _load_tasks(services)
+    _load_stories(services)
     return True
 
 
@@ -70,13 +67,21 @@ def load_accounts(conn: Connection, password_hash: str) -> None:
         add_user(conn, code, None, dept_id, ["department_staff"], f"{name}经办人", password_hash)
 
 
-def load_checklist(conn: Connection) -> None:
+def load_checklist(services: Services) -> None:
     """Each demo department's joint items, created at the start of 2026 by the department's own user."""
-    for code, item_code, name, subject_type, category, basis in CHECKLIST:
-        fields = check_item(department=code, code=item_code, name=name, subject_type=subject_type,
-                            content=f"{name}：依照{basis}开展检查", category=category, methods=["on_site", "written"],
-                            level="city", legal_basis=basis, ratio="5", frequency=1, item_class="C")
-        add_item(conn, fields, code, _actor(code), CHECKLIST_SINCE, demo_item_id(item_code))
+    app = _demo_app(services, FakeClock(CHECKLIST_SINCE))
+    try:
+        for code, item_code, name, subject_type, category, basis in CHECKLIST:
+            _create_item(app, code, item_code, name, subject_type, category, basis)
+    finally:
+        app.close()
+
+
+def _create_item(app: JointInspect, code: str, item_code: str, name: str, subject_type: str, category: str,
+                 basis: str) -> None:
+    app.create_item(_actor(code), demo_item_id(item_code), code=item_code, name=name, subject_type=subject_type,
+                    content=f"{name}：依照{basis}开展检查", category=category, methods=["on_site", "written"],
+                    level="city", legal_basis=basis, ratio="5", frequency=1, item_class="C")
 
 
 def demo_item_id(item_code: str) -> str:
@@ -87,14 +92,23 @@ def demo_item_id(item_code: str) -> str:
 ITEM_IDS = {name: demo_item_id(item_code) for _, item_code, name, *_ in CHECKLIST}
 
 
-def _load_tasks(services: Services) -> None:
+def _load_stories(services: Services) -> None:
+    """The checklist and the tasks, through the use cases, on a clock that walks through 2026."""
+    load_checklist(services)
     clock = FakeClock(_at(date(2026, 9, 1), 9))
-    app = JointInspect(store.environment(services.settings.database_url), clock, ChineseCalendarSchedule())
+    app = _demo_app(services, clock)
     try:
         for story in (_published, _cancelled, _day_agreed, _overdue, _office_planned, _fresh):
             story(app, clock)
     finally:
         app.close()
+
+
+def _demo_app(services: Services, clock: FakeClock) -> JointInspect:
+    """The application on the services' store, with a clock of the demo's own."""
+    app = JointInspect(store.environment(services.settings.database_url), clock, ChineseCalendarSchedule())
+    wire_ports(app)
+    return app
 
 
 def _at(day: date, hour: int) -> datetime:

@@ -7,8 +7,8 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from api.services import Services
-from domain.application import SYSTEM
+from api.bootstrap import Services
+from domain.usecases import SYSTEM
 from domain.errors import DomainError
 from domain.working_days import local_date
 from projections.locks import SingleInstanceLock

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from domain.application import SYSTEM
+from domain.usecases import SYSTEM
 from domain.clock import SHANGHAI
 from domain.joint_task import JointTask
 from domain.notice import Notice
@@ -196,8 +196,8 @@ def stored_chunk(job: tuple[list[Spec], int, int]) -> list[tuple]:
     global _WORKER
     plans, first, subjects = job
     if _WORKER is None:
-        from api.official_calendar import ChineseCalendarSchedule
-        from domain.application import JointInspect
+        from api.storage.official_calendar import ChineseCalendarSchedule
+        from domain.usecases import JointInspect
         from domain.clock import FakeClock
 
         app = JointInspect({"PERSISTENCE_MODULE": "eventsourcing.popo"},

@@ -19,9 +19,9 @@ from _common import FreshDatabases, bench_database_url, print_table, redact, tar
 
 
 def measure(database_url: str, tasks: int) -> list[list[str]]:
-    from api.services import build_services
+    from api.bootstrap import build_services
     from api.settings import Settings
-    from domain.application import Actor
+    from domain.usecases import Actor
     from domain.clock import SHANGHAI, FakeClock
     from domain.working_days import local_date
     from projections import queries

@@ -8,7 +8,7 @@ to wlj, gxj and yjj, then each of the three accepts it. Measured, after a warm-u
   its own process, woken by LISTEN/NOTIFY; each client is a thread with its own keep-alive connection
   (`KeepAliveClient`). Latency is per command, as the client sees it. `--projections-in-api` runs the projections
   inside the API process instead (the `make run` set-up).
-- raw:  `domain.application.JointInspect` in this process on a database of its own, no HTTP: initiate_task and
+- raw:  `domain.usecases.JointInspect` in this process on a database of its own, no HTTP: initiate_task and
   three respond calls, each saved separately (4 appends per operation), from 1 and 8 threads.
 
 Both stores are fresh PostgreSQL databases made on the server of JOINTINSPECT_BENCH_DATABASE_URL (default
@@ -144,9 +144,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # ---- raw: the application in this process, no HTTP -------------------------------------------------------
 def measure_raw(database_url: str, threads: int, seconds: float, warmup: float, pg_match: str) -> PhaseResult:
-    from api import store
-    from api.official_calendar import ChineseCalendarSchedule
-    from domain.application import Actor, JointInspect
+    from api.storage import eventstore as store
+    from api.storage.official_calendar import ChineseCalendarSchedule
+    from domain.usecases import Actor, JointInspect
     from domain.clock import StartedClock
 
     app = JointInspect(store.environment(database_url),
@@ -199,7 +199,7 @@ def prepare_accounts(database_url: str) -> None:
     """Tables and the demo accounts (office, admin, eight departments), before the server starts."""
     from api.accounts import hash_password
     from api.demo import DEMO_PASSWORD, load_accounts, load_checklist
-    from api.services import build_services
+    from api.bootstrap import build_services
     from api.settings import Settings
 
     services = build_services(Settings(database_url=database_url, env="test",
@@ -207,7 +207,7 @@ def prepare_accounts(database_url: str) -> None:
     try:
         with services.engine.begin() as conn:
             load_accounts(conn, hash_password(DEMO_PASSWORD))
-            load_checklist(conn)
+        load_checklist(services)
     finally:
         services.close()
 

@@ -2,7 +2,8 @@
 
 The draw: region + industry filter (a pool of ~250,000), per-credit-class ratios, deregistered subjects and
 subjects at the yearly cap left out, exempt subjects replaced — exactly what `POST …/draws/{id}/execution` does
-(`api.draws.load_pool`, `stratum_counts`, `domain.draw.draw`, the fingerprint and the stored pool list).
+(`api.storage.draws.load_pool`, then `domain.draw.evaluate`: `stratum_counts`, `draw`, the fingerprint and the
+stored pool list).
 The naive way, in the same run on the same data: per credit class, COUNT the pool and
 `ORDER BY random() LIMIT k` with the same exclusions (exempt subjects simply excluded).
 
@@ -28,7 +29,7 @@ TASK = "00000000-0000-0000-0000-00000000bench"
 
 def load_directory(url: str, subjects: int) -> float:
     """5 regions × 4 industries; classes A 40 %, B 35 %, C 20 %, D 5 %; 2 % deregistered, 3 % exempt, 1 % high risk."""
-    from api.migrations import upgrade
+    from api.storage.migrations import upgrade
 
     engine = create_engine(url)
     upgrade(engine)
@@ -58,13 +59,14 @@ def load_directory(url: str, subjects: int) -> float:
 
 def our_draw(url: str) -> tuple[float, dict]:
     """The platform's draw, timed from the first query to the compressed pool list (R-DRAW-1..5)."""
-    from api.draws import compress_pool, evaluate
+    from api.storage.draws import compress_pool, load_pool
     from domain import draw as algorithm
 
     engine = create_engine(url)
     started = time.perf_counter()
     with engine.connect() as conn:
-        drawn = evaluate(conn, CRITERIA, algorithm.new_seed(), year=YEAR, task_id=TASK)
+        pool = load_pool(conn, CRITERIA, year=YEAR, task_id=TASK)
+    drawn = algorithm.evaluate(pool, CRITERIA, algorithm.new_seed())
     evidence = compress_pool(drawn.pool_list)
     finished = time.perf_counter()
     engine.dispose()

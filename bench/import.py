@@ -60,7 +60,7 @@ def generate(path: Path, rows: int) -> None:
 def _import(engine, path: Path, label: str, database: str,  # type: ignore[no-untyped-def]
             log_each_created: bool = False):
     from api.directory.importer import ImportJob, Progress, run_import
-    from domain.application import Actor
+    from domain.usecases import Actor
     from domain.clock import SystemClock
 
     clock = SystemClock()
@@ -100,10 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from sqlalchemy import create_engine, func, select, text
 
-    from api import tables
+    from api.storage import tables
     from api.accounts import add_department
-    from api.directory import tables as directory_tables
-    from api.migrations import upgrade
+    from api.storage.migrations import upgrade
 
     admin_url = bench_database_url()
     name = f"jointinspect_bench_import_{os.getpid()}"
@@ -127,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             first, seconds = _import(engine, path, "first import", name, args.log_each_created)
             rate = args.rows / seconds
             with engine.connect() as conn:
-                stored = conn.execute(select(func.count()).select_from(directory_tables.subjects)).scalar_one()
+                stored = conn.execute(select(func.count()).select_from(tables.subjects)).scalar_one()
                 logged = conn.execute(select(func.count()).select_from(tables.change_log)).scalar_one()
             print(f"first import: {args.rows:,} rows in {seconds:.1f} s = {rate:,.0f} rows/s; created "
                   f"{first.rows_created:,}; subjects stored {stored:,}; change-log rows {logged:,}")

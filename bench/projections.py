@@ -37,7 +37,7 @@ from _history import BENCH_TODAY, DEPARTMENTS, code_of, specs, stored_chunk
 from eventsourcing.utils import get_topic
 from sqlalchemy import func, insert, select, text
 
-from api.services import Services, build_services
+from api.bootstrap import Services, build_services
 from api.settings import Settings
 from domain.clock import SHANGHAI, FakeClock
 from domain.joint_task import JointTask

@@ -24,9 +24,9 @@ from _common import FreshDatabases, bench_database_url, percentile, print_table,
 def measure(database_url: str, listen: bool, commands: int) -> tuple[list[float], list[float]]:
     """Milliseconds from each command's commit to every projection having applied it, and (NOTIFY only) to
     the listener having received its notification."""
-    from api.services import build_services
+    from api.bootstrap import build_services
     from api.settings import Settings
-    from domain.application import Actor
+    from domain.usecases import Actor
     from domain.clock import SHANGHAI, FakeClock
 
     settings = Settings(database_url=database_url, env="test", listen=listen, safety_poll_seconds=30.0,

@@ -141,3 +141,45 @@ def verify(record: Mapping, candidates: Mapping[str, str]) -> Verification:
         fingerprint_ok=fingerprint(candidates) == record["pool_fingerprint"],
         drawn_ok=result.drawn == list(record["drawn"]) and result.replaced == list(record.get("replaced", [])),
     )
+
+
+# ---- the pool a draw is made from and what it draws from each stratum (R-DRAW-1..4) -------------------------
+YEARLY_CAP = 2  # R-DRAW-2: the same subject at most twice a year (inclusive); high-risk subjects are exempt
+HIGH_RISK = "high"
+
+
+@dataclass(frozen=True)
+class Pool:
+    candidates: dict[str, str]  # code → stratum
+    excused: list[str]  # exempt candidates, skipped if drawn (R-DRAW-4)
+    capped: int  # how many matching subjects were left out for the yearly cap (R-DRAW-2)
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    pool: Pool
+    counts: dict[str, int]
+    result: DrawResult
+    pool_list: str  # the canonical text a witness recomputes from
+    fingerprint: str
+
+
+def evaluate(pool: Pool, criteria: Mapping, seed: str) -> Evaluated:
+    """Everything a draw computes from its pool, before anything is stored (also what bench/draw.py times)."""
+    counts = stratum_counts(pool.candidates, criteria)
+    result = draw(seed, pool.candidates, counts, pool.excused)
+    text = pool_text(pool.candidates)
+    return Evaluated(pool, counts, result, text, fingerprint_of_text(text))
+
+
+def stratum_counts(candidates: Mapping[str, str], criteria: Mapping) -> dict[str, int]:
+    """How many to draw from each stratum: a count, one ratio, or a ratio per credit class (R-DRAW-1, R-DRAW-3)."""
+    if criteria.get("count") is not None:
+        return {NO_STRATUM: int(criteria["count"])}
+    sizes: dict[str, int] = {}
+    for stratum in candidates.values():
+        sizes[stratum] = sizes.get(stratum, 0) + 1
+    if criteria.get("ratios_by_credit"):
+        return {cls: count_for_ratio(sizes.get(cls, 0), Decimal(str(ratio)))
+                for cls, ratio in criteria["ratios_by_credit"].items()}
+    return {NO_STRATUM: count_for_ratio(sizes.get(NO_STRATUM, 0), Decimal(str(criteria["ratio"])))}

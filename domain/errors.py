@@ -10,10 +10,12 @@ class DomainError(Exception):
     code = "domain_error"
     kind = "conflict"  # one of: not_found, forbidden, conflict, invalid
 
-    def __init__(self, message: str, **details: Any) -> None:
+    def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
+        if code is not None:  # a refusal specific to one use case, named without a class of its own
+            self.code = code
 
 
 class NotFound(DomainError):

@@ -9,7 +9,7 @@ from typing import Any, Protocol, Sequence
 from sqlalchemy import func, update
 from sqlalchemy.engine import Connection
 
-from domain.application import JointInspect
+from domain.usecases import JointInspect
 from projections import failures
 from projections.tables import projection_tracking
 

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 
-from domain.application import JointInspect
+from domain.usecases import JointInspect
 from domain.working_calendar import CALENDAR_ID, WorkingCalendar
 from domain.working_days import Calendar
 from projections import tables as read_tables

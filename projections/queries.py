@@ -113,7 +113,7 @@ def timeline(engine: Engine, task_id: str) -> list[dict]:
 
 
 def open_task_ids(conn: Connection) -> list[str]:
-    """Tasks still waiting for at least one response, as the tasks projection has them (api/ports.py reads them
+    """Tasks still waiting for at least one response, as the tasks projection has them (api/storage/ports.py reads them
     with the projection's position and the log after it: R-CAL-2).
 
     Not only status "awaiting_responses": once the deadline has passed a day may be proposed (even agreed) while a

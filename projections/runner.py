@@ -11,7 +11,7 @@ from typing import Any, Sequence
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Engine
 
-from domain.application import JointInspect
+from domain.usecases import JointInspect
 from projections import failures
 from projections.applying import (
     MAX_PARKED_PER_BATCH, Failure, Projection, ProjectionHalted, advance, apply_events, isolate, retried,

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 
 from api.accounts import hash_password
 from api.demo import DEMO_PASSWORD, load_accounts, load_checklist
-from api.services import Services, build_services
+from api.bootstrap import Services, build_services
 from api.settings import Settings
 from domain.clock import SHANGHAI, FakeClock
 from tests.support import LiveServer
@@ -81,7 +81,7 @@ def services(database_url: str, clock: FakeClock, password_hash: str) -> Iterato
                                     deadline_check_seconds=3600), clock)  # tests that want it set it
     with built.engine.begin() as conn:
         load_accounts(conn, password_hash)
-        load_checklist(conn)
+    load_checklist(built)
     try:
         yield built
     finally:

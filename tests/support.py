@@ -18,9 +18,9 @@ from typing import Any, Iterator
 import httpx
 import uvicorn
 
-from api.app import create_app
+from api.http.app import create_app
 from api.demo import CHECKLIST, DEMO_PASSWORD
-from api.services import Services
+from api.bootstrap import Services
 from domain.clock import SHANGHAI
 
 

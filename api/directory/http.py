@@ -10,8 +10,8 @@ from api.accounts import Principal
 from api.directory.importer import Progress, department_lookup
 from api.directory.registry import ImportRegistry
 from api.directory.specs import Context
-from api.errors import ApiError
-from api.services import Services
+from api.http.errors import ApiError
+from api.bootstrap import Services
 from domain.clock import SHANGHAI
 
 FIRST_REJECTIONS = 100

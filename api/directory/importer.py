@@ -36,9 +36,9 @@ from api.directory.sources import Source, Unreadable, detect_format, open_source
 from api.directory.specs import SPECS, Context, Spec, map_header
 from api.directory.stage_generic import Applying, SpoolStage
 from api.directory.stage_pg import PgStage
-from api.directory.tables import imports
-from api.tables import departments
-from domain.application import Actor, Clock
+from api.storage.tables import imports
+from api.storage.tables import departments
+from domain.usecases import Actor, Clock
 from domain.clock import SHANGHAI
 
 log = logging.getLogger("jointinspect.directory")

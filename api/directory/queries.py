@@ -10,9 +10,9 @@ from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
 from sqlalchemy.engine import Connection
 
 from api.directory.specs import Spec
-from api.directory.tables import import_rejections, imports, inspectors, subjects
+from api.storage.tables import import_rejections, imports, inspectors, subjects
 from api.directory.values import split_tags
-from api.tables import change_log, departments
+from api.storage.tables import change_log, departments
 from domain.codes import SUBJECT_KINDS
 
 SUBJECT_FLAGS = ("abnormal_operation", "key_attention", "dishonest", "serious_violation", "exempt", "deregistered")

@@ -11,7 +11,7 @@ import threading
 from typing import Any
 
 from api.directory.importer import ImportJob, Progress, fail, run_import
-from api.services import Services
+from api.bootstrap import Services
 
 log = logging.getLogger("jointinspect.directory")
 

@@ -7,7 +7,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
 from api.directory.spool import BatchSpool
-from api.directory.tables import import_rejections
+from api.storage.tables import import_rejections
 
 SPOOL_ROWS = 5_000
 

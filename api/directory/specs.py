@@ -33,7 +33,7 @@ from typing import Any, Callable
 from sqlalchemy import Table
 
 from api.directory import values as v
-from api.directory.tables import inspectors, subjects
+from api.storage.tables import inspectors, subjects
 from domain.codes import (
     SUBJECT_KINDS, USCC_KINDS, code_fits_kind, infer_subject_kind, is_registry_number_shape, is_valid_resident_id,
     looks_like_uscc_or_resident_id, normalize_code, resident_id_gender,

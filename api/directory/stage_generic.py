@@ -12,10 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from api.audit import diff, record_changes
+from api.storage.audit import record_changes
+from domain.usecases.base import diff
 from api.directory.specs import Context, Spec
 from api.directory.spool import BatchSpool
-from domain.application import Actor
+from domain.usecases import Actor
 
 Reject = Callable[[int, str, str], None]  # (line, key, reason)
 BATCH_ROWS = 2_000

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from api.directory.limits import Limits, TooLarge, check_xlsx, megabytes
-from api.errors import ApiError
+from api.http.errors import ApiError
 from api.settings import Settings
 
 log = logging.getLogger("jointinspect.directory")

@@ -8,11 +8,14 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from api.audit import diff, record_changes
-from api.directory.specs import CodeProblem, Context, Spec
+from api.directory import queries
+from api.directory.specs import SUBJECT, CodeProblem, Context, Spec
+from api.storage.audit import record_changes
+from api.storage.ports import current_connection
+from domain.usecases.base import diff
 from api.directory.values import Invalid
-from api.errors import ApiError
-from domain.application import Actor
+from api.http.errors import ApiError
+from domain.usecases import Actor
 
 LIST_FIELDS = ("tags", "qualifications")
 
@@ -53,6 +56,16 @@ def validate_body(spec: Spec, key: str, body: Any, ctx: Context) -> dict:
     if problems:
         raise ApiError(422, "validation_error", "；".join(p["message"] for p in problems[:3]) + "。", problems)
     return row
+
+
+def put(spec: Spec, row: dict, actor: Actor, now: datetime, ctx: Context) -> tuple[int, dict]:
+    """The directory's write use case: create or replace one record in the command's unit of work, and answer
+    with the record as stored (201 created, 200 replaced or unchanged)."""
+    conn = current_connection()
+    created, changes = put_record(conn, spec, row, actor, now, ctx)
+    record = queries.get_record(conn, spec, row[spec.key])
+    view = queries.subject_view(record) if spec is SUBJECT else queries.inspector_view(record, ctx.today)
+    return (201 if created else 200), {"record": view, "created": created, "changes": changes}
 
 
 def put_record(conn: Connection, spec: Spec, row: dict, actor: Actor, now: datetime,

@@ -10,8 +10,8 @@ from typing import Any, Iterator
 import pytest
 from sqlalchemy import func, select
 
-from api.checklist_tables import check_items, plans, task_item_lookup
-from api.tables import change_log
+from api.storage.checklist import check_items, plans, task_item_lookup
+from api.storage.tables import change_log
 from domain.checklist_rules import check_task_items
 from domain.clock import SHANGHAI
 from tests.support import LiveServer, assert_error, created, idempotency

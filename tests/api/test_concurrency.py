@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from api.accounts import add_department, add_user
-from api.services import build_services
+from api.bootstrap import build_services
 from tests.support import (
     LiveServer, created, head, idempotency, office_view, pushed_task, wait_for_read_models,
 )

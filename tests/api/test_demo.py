@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from api import checklist_tables
+from api.storage import checklist as checklist_tables
 from api.demo import CHECKLIST, DEPARTMENTS, load_demo
-from api.services import build_services
+from api.bootstrap import build_services
 from api.settings import Settings
-from api.tables import departments, users
+from api.storage.tables import departments, users
 from domain import checklist_rules
 from domain.joint_task import JointTask
 

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import insert
 
-from api.directory.tables import subjects
+from api.storage.tables import subjects
 from domain import draw as algorithm
 from domain.codes import generate_uscc
 from tests.support import assert_error, head

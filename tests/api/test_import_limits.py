@@ -18,9 +18,9 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from api.directory.tables import imports, subjects
+from api.storage.tables import imports, subjects
 from api.directory.uploads import save_upload
-from api.errors import ApiError
+from api.http.errors import ApiError
 from domain.codes import generate_uscc
 from tests.api.test_imports import (
     HEADER, directory_checksum, imported, subject_row, upload, write_csv, write_xlsx,

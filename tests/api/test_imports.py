@@ -19,9 +19,9 @@ from openpyxl import Workbook
 from sqlalchemy import func, select, text
 
 from api.directory.importer import ImportJob, run_import
-from api.directory.tables import subjects
-from api.tables import change_log
-from domain.application import Actor
+from api.storage.tables import subjects
+from api.storage.tables import change_log
+from domain.usecases import Actor
 from domain.codes import generate_resident_id, generate_uscc
 from tests.support import assert_error, created, idempotency
 

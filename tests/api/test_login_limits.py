@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from api import accounts
 from api.demo import DEMO_PASSWORD
-from api.services import Services
-from api.tables import login_failures
+from api.bootstrap import Services
+from api.storage.tables import login_failures
 from tests.support import LiveServer, assert_error, created
 
 

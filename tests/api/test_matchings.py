@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import insert
 
-from api.directory.tables import inspectors
+from api.storage.tables import inspectors
 from domain.codes import generate_resident_id
 from tests.api.test_draws import _draw, _subjects
 from tests.support import assert_error, head

@@ -12,10 +12,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, func, inspect, select, text
 
-from api import checklist_tables, migrations, tables
 from api.demo import load_demo
-from api.directory import tables as directory_tables
-from api.services import build_services
+from api.storage import migrations, tables
+from api.bootstrap import build_services
 from api.settings import Settings
 from projections import tables as read_tables
 from tests.api.test_directory import CODE, put
@@ -25,12 +24,10 @@ DEMO_USERS = ("office", "scjg", "wlj")
 
 
 def _schema_as_before_migrations(engine):  # type: ignore[no-untyped-def]
-    """What build_services did before issue 14: the four create_all calls (the directory's also made the change
-    log's index, which is now in api.tables), and no alembic_version."""
+    """What build_services did before issue 14: create_all of every table (then in four metadata objects, now in
+    api.storage.tables and projections.tables), and no alembic_version."""
     tables.metadata.create_all(engine)
     read_tables.metadata.create_all(engine)
-    checklist_tables.metadata.create_all(engine)
-    directory_tables.metadata.create_all(engine)
     return None, None
 
 

@@ -8,7 +8,7 @@ from typing import Iterator
 import httpx
 import pytest
 
-from api.services import Services, build_services
+from api.bootstrap import Services, build_services
 from tests.projections.stories import SCJG, initiate
 from tests.support import LiveServer, assert_error, head
 

@@ -36,7 +36,7 @@ def test_malformed_settings_are_refused(name, value):
 
 
 def test_projections_coalesce_notified_commits_only_when_subscribed(database_url):
-    from api.services import build_services
+    from api.bootstrap import build_services
 
     assert Settings.from_env({"JOINTINSPECT_PROJECTION_COALESCE_SECONDS": "0.05"}).projection_coalesce_seconds == 0.05
     services = build_services(Settings(database_url=database_url, env="test", projection_coalesce_seconds=0.05))

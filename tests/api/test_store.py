@@ -1,4 +1,4 @@
-"""The event store (api/store.py): the log's lock and insert in one round trip on PostgreSQL, same results."""
+"""The event store (api/storage/eventstore.py): the log's lock and insert in one round trip on PostgreSQL, same results."""
 from __future__ import annotations
 
 import threading
@@ -10,8 +10,8 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 from sqlalchemy import text
 
-from api.store import Recorder
-from domain.application import Actor
+from api.storage.eventstore import Recorder
+from domain.usecases import Actor
 
 LEAD = Actor(user="scjg", department="scjg")
 
@@ -107,7 +107,7 @@ def test_a_sqlite_writer_stuck_behind_another_fails_after_its_bound_instead_of_h
 
     from eventsourcing.persistence import OperationalError
 
-    from api.store import BoundedWriteLock
+    from api.storage.eventstore import BoundedWriteLock
 
     lock = BoundedWriteLock(seconds=0.2)
     assert lock.acquire()
@@ -128,8 +128,8 @@ def test_a_sqlite_writer_stuck_behind_another_fails_after_its_bound_instead_of_h
 
 
 def test_a_sqlite_store_takes_its_write_lock_with_a_bound(tmp_path):
-    from api.store import BoundedWriteLock
-    from api.services import build_services
+    from api.storage.eventstore import BoundedWriteLock
+    from api.bootstrap import build_services
     from api.settings import Settings
 
     services = build_services(Settings(database_url=f"sqlite:///{tmp_path / 's.db'}", env="test"))

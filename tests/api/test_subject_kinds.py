@@ -12,9 +12,9 @@ from sqlalchemy import delete, select
 from api.directory import importer
 from api.directory.importer import ImportJob, run_import
 from api.directory.stage_generic import SpoolStage
-from api.directory.tables import imports, subjects
-from api.tables import change_log
-from domain.application import Actor
+from api.storage.tables import imports, subjects
+from api.storage.tables import change_log
+from domain.usecases import Actor
 from domain.codes import generate_resident_id, generate_uscc
 from tests.api.test_imports import imported, write_csv, write_xlsx
 from tests.support import assert_error, created

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from api.accounts import TOKENS_CHANNEL
 from api.demo import DEMO_PASSWORD
-from api.services import Services
+from api.bootstrap import Services
 from tests.support import api_process, assert_error
 
 

@@ -9,7 +9,7 @@ import pytest
 from websockets.sync.client import connect
 
 from api.demo import DEMO_PASSWORD
-from api.ws import Client, Hub, Message
+from api.http.ws import Client, Hub, Message
 from tests.support import api_process
 
 

@@ -51,8 +51,8 @@ def test_a_command_reaches_a_websocket_client_at_once_despite_a_30_second_poll(s
 def test_an_event_recorded_by_another_process_reaches_a_websocket_client_at_once(slow_poll_server, pg_database_url):
     script = textwrap.dedent(f"""
         from datetime import date, datetime
-        from api import store
-        from domain.application import Actor, JointInspect
+        from api.storage import eventstore as store
+        from domain.usecases import Actor, JointInspect
         from domain.clock import SHANGHAI, FakeClock
         app = JointInspect(store.environment({pg_database_url!r}),
                            clock=FakeClock(datetime(2026, 3, 2, 9, tzinfo=SHANGHAI)))

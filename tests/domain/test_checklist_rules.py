@@ -6,10 +6,12 @@ import pytest
 
 from domain import errors
 from domain.checklist_rules import (
-    ClassRatioMismatch, InvalidCheckItem, InvalidPlan, ItemRef, ItemsNotOnChecklist, PlanClosed, PlanYearFixed,
-    check_adjustment, check_class_ratio, check_item, check_plan_items, check_plan_texts, check_plan_year,
-    check_publication, check_schedule, check_task_items, class_for_ratio, exempt_subject_is_excused, in_force_during,
-    parse_ratio, visit_is_announced,
+    ClassRatioMismatch, InvalidCheckItem, ItemRef, ItemsNotOnChecklist, check_class_ratio, check_item, check_task_items,
+    class_for_ratio, exempt_subject_is_excused, in_force_during, parse_ratio, visit_is_announced,
+)
+from domain.plan_rules import (
+    InvalidPlan, PlanClosed, PlanYearFixed, check_adjustment, check_plan_items, check_plan_texts, check_plan_year,
+    check_publication, check_schedule,
 )
 
 DEPARTMENT = "scjg"

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from api.official_calendar import ChineseCalendarSchedule
+from api.storage.official_calendar import ChineseCalendarSchedule
 from domain import errors
 from domain.joint_task import JointTask
 from domain.working_calendar import WorkingCalendar

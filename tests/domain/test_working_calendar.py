@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from api.official_calendar import ChineseCalendarSchedule
+from api.storage.official_calendar import ChineseCalendarSchedule
 from domain.errors import InvalidCalendar
 from domain.working_calendar import CALENDAR_ID, WorkingCalendar
 from domain.working_days import Deadline

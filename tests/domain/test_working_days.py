@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from api.official_calendar import ChineseCalendarSchedule
+from api.storage.official_calendar import ChineseCalendarSchedule
 from domain.working_days import Calendar, Deadline, YearSchedule
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

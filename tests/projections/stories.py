@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from uuid import UUID, uuid4
 
 from domain import draw as algorithm
-from domain.application import SYSTEM, Actor
+from domain.usecases import SYSTEM, Actor
 from domain.clock import SHANGHAI
 
 SCJG, WLJ, GXJ, WJW = Actor("scjg", "scjg"), Actor("wlj", "wlj"), Actor("gxj", "gxj"), Actor("wjw", "wjw")
@@ -24,12 +24,17 @@ def initiate(services, lead: Actor = SCJG, responders: tuple[str, ...] = ("wlj",
 def draw(services, task_id: UUID, codes: list[str], lead: Actor = SCJG, redraw_of: str | None = None) -> str:  # type: ignore[no-untyped-def]
     """Commit and execute a draw whose result is `codes` (the algorithm is not what these tests look at)."""
     seed, draw_id = algorithm.new_seed(), str(uuid4())
-    services.app.commit_draw(task_id, lead, draw_id=draw_id, commitment=algorithm.commitment(seed),
-                             criteria={"count": len(codes)}, witnesses=WITNESSES, redraw_of=redraw_of,
-                             reason="抽取对象已注销" if redraw_of else "", approver="局长" if redraw_of else "")
-    services.app.record_draw(task_id, lead, draw_id=draw_id, seed=seed, algorithm=algorithm.ALGORITHM,
-                             version=algorithm.VERSION, pool_fingerprint="0" * 64, pool_size=len(codes),
-                             counts={}, excused=[], drawn=list(codes), replaced=[], flags={})
+    app, actor = services.app, lead.as_record()
+    with app.transaction():  # on the aggregate itself: the draw use case would draw from a directory
+        task, now = app.get_task(task_id), app.clock.now()
+        task.commit_draw(department=lead.department, now=now, actor=actor, draw_id=draw_id,
+                         commitment=algorithm.commitment(seed), criteria={"count": len(codes)}, witnesses=WITNESSES,
+                         redraw_of=redraw_of, reason="抽取对象已注销" if redraw_of else "",
+                         approver="局长" if redraw_of else "")
+        task.record_draw(now=now, actor=actor, draw_id=draw_id, seed=seed, algorithm=algorithm.ALGORITHM,
+                         version=algorithm.VERSION, pool_fingerprint="0" * 64, pool_size=len(codes), counts={},
+                         excused=[], drawn=list(codes), replaced=[], flags={})
+        app.save(task)
     return draw_id
 
 

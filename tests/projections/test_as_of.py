@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from domain.application import Actor
+from domain.usecases import Actor
 from domain.clock import SHANGHAI
 from projections.tables import notices, task_departments, task_summary
 

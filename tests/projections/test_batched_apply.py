@@ -87,8 +87,8 @@ def test_apply_with_one_event_still_works_for_callers_that_replay_one_at_a_time(
 def test_a_projection_that_reads_some_topics_still_reaches_the_head_of_the_log(services, clock):
     ids = every_kind_of_event(services, clock)
     head = services.app.commit_draw(  # DrawCommitted: not a topic the tasks projection reads
-        ids["survivor"], SCJG, draw_id="d-last", commitment="0" * 64, criteria={"count": 1}, witnesses=WITNESSES,
-        redraw_of=None, reason="", approver="").position
+        ids["survivor"], SCJG, criteria={"count": 1}, witnesses=WITNESSES, redraw_of=None, reason="",
+        approver="").position
     assert head == services.app.recorder.max_notification_id() and "DrawCommitted" not in str(TasksProjection().topics)
     services.runner.catch_up()
     assert services.runner.position("tasks") == head

@@ -7,7 +7,7 @@ import pytest
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
-from api.services import build_services
+from api.bootstrap import build_services
 from api.settings import Settings
 from domain.joint_task import JointTask
 from domain.notice import Notice

@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from sqlalchemy import func, select
 
-from domain.application import Actor
+from domain.usecases import Actor
 from projections.runner import ProjectionRunner, share_out
 from projections.tables import projection_tracking, task_departments, task_summary, task_timeline
 from projections.tasks import TasksProjection

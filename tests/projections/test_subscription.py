@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from api.settings import Settings, SettingsError
-from domain.application import Actor
+from domain.usecases import Actor
 from projections.subscription import CHANNEL, EventListener, install_notify_trigger, notify_wanted
 
 LEAD = Actor(user="scjg", department="scjg")
@@ -92,9 +92,9 @@ def test_a_command_reaches_the_read_model_at_once_despite_a_30_second_poll(subsc
 def test_a_command_recorded_by_another_process_wakes_this_one(subscribed, pg_database_url):
     script = textwrap.dedent(f"""
         from datetime import date, datetime
-        from api.official_calendar import ChineseCalendarSchedule
-        from api import store
-        from domain.application import Actor, JointInspect
+        from api.storage.official_calendar import ChineseCalendarSchedule
+        from api.storage import eventstore as store
+        from domain.usecases import Actor, JointInspect
         from domain.clock import SHANGHAI, FakeClock
         app = JointInspect(store.environment({pg_database_url!r}),
                            clock=FakeClock(datetime(2026, 3, 2, 9, tzinfo=SHANGHAI)), official=ChineseCalendarSchedule())

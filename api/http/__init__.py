@@ -1,0 +1,1 @@
+"""HTTP: the app factory, dependencies, errors, schemas, routes by resource, /ws and exports."""

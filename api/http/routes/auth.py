@@ -1,0 +1,63 @@
+"""Login, logout and who am I."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials
+
+from api import accounts
+from api.http.deps import CurrentPrincipal, ServicesDep, _bearer
+from api.http.errors import ApiError
+from api.http.schemas import LoginIn, LoginOut
+
+router = APIRouter(prefix="/auth", tags=["登录"])
+
+
+@router.post("/login", response_model=LoginOut)
+def login(body: LoginIn, request: Request, services: ServicesDep) -> LoginOut:
+    """Exchange a username and password for a bearer token.
+
+    After too many failed logins within a minute, for the account or from the client's address, every login
+    (even with the right password) is refused with 429 and a Retry-After header until the oldest counted failure
+    is a minute old.
+    """
+    now = services.clock.now()
+    address = request.client.host[:64] if request.client else ""
+    attempt = accounts.LoginAttempt(body.username, address, now)
+    limits = accounts.LoginLimits(services.settings.login_failures_per_account,
+                                  services.settings.login_failures_per_address)
+    try:
+        user_id = accounts.log_in(services.engine, attempt, body.password, limits)
+    except accounts.LoginThrottled as refused:
+        raise _throttled(refused) from None
+    if user_id is None:
+        raise ApiError(401, "invalid_credentials", "用户名或密码不正确，请核对后重试。")
+    token = accounts.issue_token(services.engine, user_id, now, services.token_ttl)
+    p = accounts.principal_for_user(services.engine, user_id)
+    return LoginOut(access_token=token, department_id=p.department_id, department_code=p.department_code,
+                    department_name=p.department_name, username=p.username, roles=list(p.roles),
+                    expires_at=now + services.token_ttl)
+
+
+def _throttled(refused: accounts.LoginThrottled) -> ApiError:
+    wait = refused.retry_after
+    if refused.busy:
+        code, message = "login_busy", f"登录请求较多，请 {wait} 秒后再试。"
+    else:
+        code, message = "too_many_login_attempts", f"登录失败次数过多，请 {wait} 秒后再试。"
+    return ApiError(429, code, message, {"retry_after": wait}, headers={"Retry-After": str(wait)})
+
+
+@router.post("/logout", status_code=204)
+def logout(principal: CurrentPrincipal, services: ServicesDep,
+           credentials: HTTPAuthorizationCredentials = Depends(_bearer)) -> None:
+    """Revoke the token used for this request."""
+    accounts.revoke_token(services.engine, credentials.credentials)
+    services.tokens.forget(credentials.credentials)
+
+
+@router.get("/me")
+def me(principal: CurrentPrincipal) -> dict:
+    """The logged-in user and their department."""
+    return {"username": principal.username, "department_id": principal.department_id,
+            "department_code": principal.department_code, "department_name": principal.department_name,
+            "roles": list(principal.roles)}

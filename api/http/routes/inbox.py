@@ -1,0 +1,17 @@
+"""What my department must do now."""
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.http.deps import CurrentPrincipal, ReadAfter, ServicesDep
+from domain.working_days import local_date
+from projections.inbox import inbox
+
+router = APIRouter(prefix="/inbox", tags=["待办"])
+
+
+@router.get("")
+def my_inbox(principal: CurrentPrincipal, services: ServicesDep, _: ReadAfter) -> dict:
+    """Respond by…, propose or agree a day, record the inspection, publish by… — earliest due first."""
+    items = inbox(services.engine, department=principal.department_code, today=local_date(services.clock.now()))
+    return {"items": items, "total": len(items)}

@@ -1,0 +1,1 @@
+"""Storage: the event store, reference tables, the write side's ports over them, migrations."""

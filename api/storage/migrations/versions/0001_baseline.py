@@ -1,0 +1,42 @@
+"""Baseline: every table and index of the app's four table modules when migrations began (issue 14).
+
+It creates only what is missing (`create_all` checks first, and so does each index), which makes it the adoption
+of a store created before migrations as well: such a store keeps every row and gains only what its version
+lacked (e.g. `projection_failures`, indexes added later), exactly as those versions' start-ups did.
+
+The events table is not here: eventsourcing-sqlalchemy creates it when the application's recorder is built.
+
+This revision reads the table modules as they are. Before the first later revision that alters a table created
+here, freeze it: replace the body of `upgrade` by the `op.create_table`/`op.create_index` calls of the schema as
+it stands at this revision, each with `if_not_exists=True` (on a checkout of this revision, with this file moved
+aside, `alembic -c api/storage/migrations/alembic.ini revision --autogenerate` against an empty PostgreSQL store renders
+them), then run tests/api/test_migrations.py on both stores. Else a fresh store would get that change twice.
+
+Revision ID: 0001_baseline
+Revises:
+"""
+from __future__ import annotations
+
+from alembic import op
+
+from api.storage.migrations import models
+
+revision = "0001_baseline"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    bind = op.get_bind()
+    for metadata in models():
+        metadata.create_all(bind)  # the tables that are missing, with their indexes
+        for table in metadata.sorted_tables:  # indexes added to tables that already existed
+            for index in table.indexes:
+                index.create(bind, checkfirst=True)
+
+
+def downgrade() -> None:
+    bind = op.get_bind()
+    for metadata in reversed(models()):
+        metadata.drop_all(bind)

@@ -1,0 +1,22 @@
+"""The use cases: the only way state changes. Each opens one unit of work, reads what its rules need inside it
+(the event store, and reference data through domain.ports), decides, records, and returns what it recorded with its
+notification position. Routes, the CLI, the demo loader and the deadline watcher all call these."""
+from __future__ import annotations
+
+from domain.usecases.base import SYSTEM, Actor, Clock, CommandResult, UseCases
+from domain.usecases.calendar import CalendarChange, CalendarUseCases
+from domain.usecases.checklist import ChecklistUseCases
+from domain.usecases.draws import DrawUseCases
+from domain.usecases.matching import MatchingUseCases
+from domain.usecases.notices import NoticeUseCases
+from domain.usecases.tasks import TaskUseCases
+
+__all__ = ["SYSTEM", "Actor", "CalendarChange", "Clock", "CommandResult", "JointInspect"]
+
+
+class JointInspect(TaskUseCases, DrawUseCases, MatchingUseCases, NoticeUseCases, CalendarUseCases,
+                   ChecklistUseCases, UseCases):
+    """Joint inspections, their draws and matchings, the office's notices, the working calendar and the
+    departments' checklists and plans."""
+
+    name = "JointInspect"
