@@ -114,3 +114,16 @@ def local_date(instant: datetime) -> date:
 def end_of_day(day: date) -> datetime:
     """23:59:59 of a Shanghai date: the moment a deadline on that day expires."""
     return datetime.combine(day, time(23, 59, 59), tzinfo=SHANGHAI)
+
+
+def countdown(calendar: Calendar, deadline: date, today: date) -> dict:
+    """How far a deadline (the end of its day) is from today in working days, as a clerk reads it (R-CAL-1):
+    {"state": "remaining", "working_days": n} counts the working days after today up to the deadline day;
+    "due_today" (n = 0) on the day itself; "overdue" counts the working days since it passed (0 when only rest
+    days have)."""
+    if today == deadline:
+        return {"state": "due_today", "working_days": 0}
+    first, last = (today, deadline) if today < deadline else (deadline, today)
+    days = (last - first).days
+    working = sum(1 for n in range(1, days + 1) if calendar.is_working_day(first + timedelta(days=n)))
+    return {"state": "remaining" if today < deadline else "overdue", "working_days": working}

@@ -42,6 +42,7 @@ class LoginOut(BaseModel):
     username: str
     roles: list[str]
     expires_at: datetime
+    expires_in: int = Field(description="令牌有效秒数（客户端据此在本机计时）")
 
 
 class TaskIn(In):

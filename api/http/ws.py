@@ -195,7 +195,8 @@ class Hub:
 
 @router.websocket("/ws")
 async def websocket_endpoint(websocket: WebSocket) -> None:
-    """Authenticated by bearer token (Authorization header, or ?token= for browsers); ?after=<position> resumes."""
+    """Authenticated by bearer token (Authorization header, or ?token= for browsers); ?after=<position> resumes,
+    ?after=head starts from now (a page that has just read what it shows)."""
     services: Services = websocket.app.state.services
     hub: Hub = websocket.app.state.hub
     await websocket.accept()
@@ -203,14 +204,15 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     if principal is None:
         await websocket.close(code=4401, reason="unauthenticated")
         return
+    head = await asyncio.to_thread(lambda: services.app.recorder.max_notification_id() or 0)
+    raw_after = websocket.query_params.get("after", "0") or "0"
     try:
-        after = int(websocket.query_params.get("after", "0") or 0)
+        after = head if raw_after == "head" else int(raw_after)  # "head": only what happens from now on
         if after < 0:
             raise ValueError
     except ValueError:
-        await websocket.close(code=4422, reason="after must be a non-negative integer")
+        await websocket.close(code=4422, reason="after must be a non-negative integer or 'head'")
         return
-    head = await asyncio.to_thread(lambda: services.app.recorder.max_notification_id() or 0)
     if after > head:  # a far-future position: nothing to resume from, refused at once (issue 13)
         await websocket.close(code=4422, reason=f"after is beyond the log's head ({head})")
         return

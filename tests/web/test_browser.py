@@ -19,12 +19,12 @@ ITEM_LABELS = ["食品经营检查（市场监督管理局）", "文化市场经
 
 
 def login(page: Any, username: str) -> None:
-    """Log in through the login page as a demo user; lands on 我的任务."""
+    """Log in through the login page as a demo user; lands on 工作台 (the to-do page)."""
     page.goto("/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="我的任务", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="工作台", level=1)).to_be_visible()
 
 
 def open_new_task_form(page: Any) -> None:
@@ -64,7 +64,8 @@ def test_lead_initiates_a_task_through_the_form_and_sees_it_in_my_tasks(page, se
     expect(row).to_have_count(1)
     expect(row.locator("td").nth(1)).to_have_text("市场监督管理局")
     expect(row.locator("td").nth(2)).to_have_text("待响应")
-    expect(row.locator("td").nth(5)).to_have_text("2026-03-04")  # pushed Mon 2 Mar → end of Wed 4 Mar
+    expect(row.locator("td").nth(5)).to_contain_text("2026-03-04")  # pushed Mon 2 Mar → end of Wed 4 Mar
+    expect(row.locator("td").nth(5)).to_contain_text("剩余 2 个工作日")  # Tue and Wed, by the office's calendar
     page.get_by_role("tab", name="我牵头的").click()
     expect(page.locator("table.tasks-table tbody tr", has_text=TITLE)).to_have_count(1)
     screenshot()

@@ -14,20 +14,38 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The login, shared by every tab of this browser (localStorage): a task opened in a new tab stays logged in; it
+ * ends when the token expires (expires_in, timed locally) and, through the storage event, logging out in one tab ends it in all.
+ */
 export const session = {
   get() {
+    let value = null;
     try {
-      return JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
+      value = JSON.parse(localStorage.getItem(SESSION_KEY) || "null");
     } catch {
+      value = null;
+    }
+    if (value && value.expires_local && value.expires_local <= Date.now()) {
+      this.clear();
       return null;
     }
+    return value;
   },
   set(value) {
-    sessionStorage.setItem(SESSION_KEY, JSON.stringify(value));
+    // Timed by this machine's clock from the server's expires_in, so a skewed clock does not end it early.
+    const expiresLocal = value.expires_in ? Date.now() + value.expires_in * 1000 : null;
+    localStorage.setItem(SESSION_KEY, JSON.stringify({ ...value, expires_local: expiresLocal }));
   },
   clear() {
-    sessionStorage.removeItem(SESSION_KEY);
+    localStorage.removeItem(SESSION_KEY);
     sessionStorage.removeItem(POSITION_KEY);
+  },
+  /** Call `handler()` when another tab logs out or logs in as someone else. */
+  onChangeElsewhere(handler) {
+    window.addEventListener("storage", (event) => {
+      if (event.key === SESSION_KEY || event.key === null) handler();
+    });
   },
   isOffice() {
     const s = this.get();
@@ -35,16 +53,22 @@ export const session = {
   },
 };
 
-/** The highest position this tab's commands have returned; list/timeline reads wait for it (min_position). */
+/** The highest position this tab has seen (its commands, live messages); list/timeline reads wait for it
+ * (min_position), so what a page shows is never older than what the clerk did or was told. */
 export function lastPosition() {
   const value = Number(sessionStorage.getItem(POSITION_KEY) || 0);
   return Number.isFinite(value) && value > 0 ? value : null;
 }
 
-function rememberPosition(body) {
-  if (body && typeof body.position === "number" && body.position > (lastPosition() || 0)) {
-    sessionStorage.setItem(POSITION_KEY, String(body.position));
+/** Remember a log position this tab has seen (a command's answer, a live message): later reads wait for it. */
+export function notePosition(position) {
+  if (typeof position === "number" && position > (lastPosition() || 0)) {
+    sessionStorage.setItem(POSITION_KEY, String(position));
   }
+}
+
+function rememberPosition(body) {
+  if (body) notePosition(body.position);
 }
 
 let unauthorizedHandler = () => {};

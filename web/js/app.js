@@ -1,41 +1,53 @@
-// The single-page app: hash routes, the header (department, 退出), and the page views.
+// The single-page app: hash routes (routes.js), the side menu, the header (department, 退出), live updates.
 import { api, onUnauthorized, session } from "./api.js";
 import { forgetReferenceData } from "./data.js";
 import { h, replace } from "./dom.js";
+import { startLive, stopLive, unsubscribeAll } from "./live.js";
 import { currentRoute, navigate } from "./router.js";
+import { HOME, MENU, ROUTES } from "./routes.js";
 import { clearMessages, flash, showAlert, showNotice, takeFlash } from "./ui.js";
-import { loginView } from "./views/login.js";
-import { tasksView } from "./views/tasks.js";
-import { newTaskView } from "./views/new-task.js";
-import { taskView } from "./views/task.js";
-import { lateResponsesView } from "./views/late-responses.js";
-
-const ROUTES = [
-  { pattern: /^\/login$/, view: loginView, anonymous: true, nav: null, title: "登录" },
-  { pattern: /^\/tasks$/, view: tasksView, nav: "tasks", title: "我的任务" },
-  { pattern: /^\/tasks\/new$/, view: newTaskView, nav: "new", title: "发起联合任务" },
-  { pattern: /^\/tasks\/([0-9a-fA-F-]{36})$/, view: taskView, nav: "tasks", title: "任务详情" },
-  { pattern: /^\/oversight\/late-responses$/, view: lateResponsesView, nav: "late", title: "逾期响应" },
-];
 
 const APP_TITLE = "部门联合“双随机、一公开”监管协同平台";
 let renderCount = 0;
 let afterLogin = null; // {hash, username}: where to return after logging in again
 
 
-function updateHeader(nav) {
+function updateHeader(route) {
   const s = session.get();
-  document.getElementById("mainnav").hidden = !s;
+  const nav = document.getElementById("mainnav");
+  nav.hidden = !s;
   document.getElementById("userbox").hidden = !s;
+  document.getElementById("menu-toggle").hidden = !s;
   if (s) {
     document.getElementById("who-dept").textContent = s.department_name;
     document.getElementById("who-user").textContent = `账号：${s.username}`;
-    document.querySelectorAll("[data-office-only]").forEach((el) => { el.hidden = !session.isOffice(); });
+    replace(nav, menu(route.nav));
   }
-  document.querySelectorAll("[data-nav]").forEach((a) => {
-    if (a.dataset.nav === nav) a.setAttribute("aria-current", "page");
-    else a.removeAttribute("aria-current");
+  const crumbs = document.getElementById("breadcrumbs");
+  const group = MENU.find((g) => g.items.some((i) => i.nav === route.nav));
+  replace(crumbs, s && route.nav ? h("ol", {},
+    group && group.label !== route.title ? h("li", {}, group.label) : null, h("li", { "aria-current": "page" },
+      route.title)) : null);
+}
+
+/** The side menu: groups of links; entries for the office only are left out for departments. */
+function menu(current) {
+  const office = session.isOffice();
+  return MENU.map((group) => {
+    const items = group.items.filter((i) => !i.office || office);
+    if (!items.length) return null;
+    return h("div", { class: "menu-group" },
+      h("div", { class: "menu-label" }, group.label),
+      h("ul", {}, items.map((i) => h("li", {}, h("a", {
+        href: i.href, "data-nav": i.nav, "aria-current": i.nav === current ? "page" : null,
+        onclick: () => closeMenu(),
+      }, i.label)))));
   });
+}
+
+function closeMenu() {
+  document.body.classList.remove("menu-open");
+  document.getElementById("menu-toggle").setAttribute("aria-expanded", "false");
 }
 
 async function render() {
@@ -43,23 +55,25 @@ async function render() {
   const { path, params } = currentRoute();
   const route = ROUTES.find((r) => r.pattern.test(path));
   if (!route) {
-    navigate(session.get() ? "#/tasks" : "#/login");
+    navigate(session.get() ? HOME : "#/login");
     return;
   }
-  if (!route.anonymous && !session.get()) {
+  if (!route.anonymous && !route.public && !session.get()) {
     afterLogin = afterLogin || { hash: window.location.hash, username: null };
     navigate("#/login");
     return;
   }
   if (route.anonymous && session.get()) {
-    navigate("#/tasks");
+    navigate(HOME);
     return;
   }
+  unsubscribeAll(); // the page left behind stops listening
+  if (session.get()) startLive();
   clearMessages();
   const flashed = takeFlash();
   if (flashed && flashed.kind === "alert") showAlert(flashed.message);
   else if (flashed) showNotice(flashed.message);
-  updateHeader(route.nav);
+  updateHeader(route);
   document.title = `${route.title} - ${APP_TITLE}`;
   const view = document.getElementById("view");
   view.setAttribute("aria-busy", "true");
@@ -101,9 +115,15 @@ async function logout() {
   } catch {
     // The token may already be invalid; the session ends here either way.
   }
+  endSession("已退出登录。", "notice");
+}
+
+/** Forget the login in this tab (and, through localStorage, in every tab) and show the login page. */
+function endSession(message, kind) {
   session.clear();
+  stopLive();
   forgetReferenceData();
-  flash("已退出登录。");
+  flash(message, kind);
   navigate("#/login");
 }
 
@@ -114,14 +134,22 @@ function start() {
     const title = document.querySelector("#view h1") || document.getElementById("main");
     title.focus();
   });
+  document.getElementById("menu-toggle").addEventListener("click", (event) => {
+    const open = document.body.classList.toggle("menu-open");
+    event.currentTarget.setAttribute("aria-expanded", String(open));
+  });
   onUnauthorized((error) => {
     const s = session.get();
     if (!s) return;
     afterLogin = { hash: window.location.hash, username: s.username };
-    session.clear();
+    endSession(error.code === "invalid_token" ? error.message : "登录已失效，请重新登录。", "alert");
+  });
+  session.onChangeElsewhere(() => {
+    // Another tab logged out (or in as someone else): this one follows.
+    stopLive();
     forgetReferenceData();
-    flash(error.code === "invalid_token" ? error.message : "登录已失效，请重新登录。", "alert");
-    navigate("#/login");
+    if (!session.get()) flash("已在其他窗口退出登录。", "alert");
+    render();
   });
   window.addEventListener("hashchange", render);
   render();

@@ -47,3 +47,21 @@ export function lateLabel(response) {
   if (!response.late) return "";
   return response.late_reason ? "逾期已说明" : "逾期";
 }
+
+/**
+ * A deadline as the server counts it on the office's calendar ({state, working_days}, see domain countdown):
+ * [text, urgency] with urgency one of "overdue" (red), "urgent" (amber: today or one working day left), "normal".
+ */
+export function dueText(due) {
+  if (!due) return ["", "normal"];
+  if (due.state === "overdue") {
+    return [due.working_days > 0 ? `已逾期 ${due.working_days} 个工作日` : "已逾期", "overdue"];
+  }
+  if (due.state === "due_today") return ["今日 24:00 截止", "urgent"];
+  return [`剩余 ${due.working_days} 个工作日`, due.working_days <= 1 ? "urgent" : "normal"];
+}
+
+/** A task's readable number, e.g. 联检〔2026〕0042号 (tasks from before numbering show a short id). */
+export function taskNumber(task) {
+  return task.number || `联检-${String(task.id || task.task_id).slice(0, 8)}`;
+}

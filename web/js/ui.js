@@ -1,6 +1,6 @@
 // Shared pieces: the page alert and notice regions, form error display, status badges, pagination.
 import { h, replace } from "./dom.js";
-import { TASK_STATUS } from "./format.js";
+import { TASK_STATUS, dueText } from "./format.js";
 
 const alertBox = () => document.getElementById("alert");
 const noticeBox = () => document.getElementById("notice");
@@ -116,4 +116,10 @@ export function pager({ page, pageSize, total, sizes = [20, 50, 100], onPage, on
 /** The page heading, focusable so navigation can move focus to it. */
 export function heading(text, ...extra) {
   return h("h1", { tabindex: "-1", class: "page-title" }, text, ...extra);
+}
+
+/** The countdown badge of a deadline ({state, working_days} from the server), coloured by urgency. */
+export function dueBadge(due) {
+  const [text, urgency] = dueText(due);
+  return text ? h("span", { class: `badge due due-${urgency}` }, text) : null;
 }

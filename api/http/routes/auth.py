@@ -35,7 +35,7 @@ def login(body: LoginIn, request: Request, services: ServicesDep) -> LoginOut:
     p = accounts.principal_for_user(services.engine, user_id)
     return LoginOut(access_token=token, department_id=p.department_id, department_code=p.department_code,
                     department_name=p.department_name, username=p.username, roles=list(p.roles),
-                    expires_at=now + services.token_ttl)
+                    expires_at=now + services.token_ttl, expires_in=int(services.token_ttl.total_seconds()))
 
 
 def _throttled(refused: accounts.LoginThrottled) -> ApiError:

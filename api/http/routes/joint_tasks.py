@@ -22,7 +22,8 @@ from api.bootstrap import Services
 from api.http.timeline import describe
 from domain.usecases import CommandResult
 from domain.joint_task import JointTask
-from domain.working_days import end_of_day, local_date
+from domain.task_actions import available_actions
+from domain.working_days import countdown, end_of_day, local_date
 from projections import queries
 
 router = APIRouter(prefix="/joint-tasks", tags=["联合任务"])
@@ -61,7 +62,11 @@ def list_tasks(principal: CurrentPrincipal, services: ServicesDep, _: ReadAfter,
                                 today=local_date(services.clock.now()))
     with services.engine.connect() as conn:
         labels = {i["id"]: i for i in checklist.item_labels(conn, [i for item in result.items for i in item["items"]])}
+    calendar, today = services.app.calendar(), local_date(services.clock.now())
     for item in result.items:
+        waiting = any(d["response_status"] == "pending" for d in item["departments"]) and \
+            item["status"] not in ("cancelled", "merged")
+        item["response_due"] = countdown(calendar, item["response_deadline"], today) if waiting else None
         item["response_deadline"] = iso(end_of_day(item["response_deadline"]))
         item["item_details"] = [labels[i] for i in item["items"]]
     return {"items": result.items, "total": result.total, "page": page, "page_size": page_size}
@@ -73,7 +78,11 @@ def get_task(task_id: UUID, principal: CurrentPrincipal, services: ServicesDep) 
     task = visible_task(services, principal, task_id)
     with services.engine.connect() as conn:
         items = checklist.item_labels(conn, task.items)
-    return _task_view(task, principal, department_names(services), services.clock.now()) | {"item_details": items}
+    now, calendar = services.clock.now(), services.app.calendar()
+    actions = available_actions(task, principal.department_code, principal.is_office, now, calendar)
+    due = countdown(calendar, task.response_deadline, local_date(now)) if task.awaits_responses else None
+    return _task_view(task, principal, department_names(services), now) | {
+        "item_details": items, "actions": actions, "response_due": due}
 
 
 @router.get("/{task_id}/timeline")

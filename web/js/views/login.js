@@ -1,5 +1,6 @@
-// 登录: exchange username and password for a bearer token, kept in sessionStorage for this tab only.
+// 登录: exchange username and password for a bearer token, shared by the tabs of this browser (api.js session).
 import { api, session } from "../api.js";
+import { HOME } from "../routes.js";
 import { field, h } from "../dom.js";
 import { busy, clearFormError, formErrorBox, heading, showFormError } from "../ui.js";
 
@@ -24,7 +25,7 @@ export async function loginView(ctx) {
         });
         session.clear();
         session.set(result);
-        ctx.loggedIn("#/tasks");
+        ctx.loggedIn(HOME);
       } catch (error) {
         showFormError(form, errors, error);
         password.input.value = "";

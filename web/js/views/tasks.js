@@ -3,8 +3,9 @@ import { api, lastPosition, session } from "../api.js";
 import { departmentNames } from "../data.js";
 import { h, replace, uid } from "../dom.js";
 import { RESPONSE_STATUS, TASK_STATUS, date, dateTime } from "../format.js";
+import { debounce, subscribe } from "../live.js";
 import { replaceQuery } from "../router.js";
-import { heading, pager, provisionalMark, showAlert, statusBadge } from "../ui.js";
+import { dueBadge, heading, pager, provisionalMark, showAlert, statusBadge } from "../ui.js";
 
 const TABS = [
   { key: "all", role: "any", label: "全部" },
@@ -125,10 +126,10 @@ export async function tasksView(ctx) {
     results.setAttribute("aria-busy", "true");
     try {
       const tab = TABS.find((t) => t.key === state.tab);
-      const data = await api("GET", "/joint-tasks", {
+      const [data, inbox] = await Promise.all([api("GET", "/joint-tasks", {
         query: { role: tab.role, status: state.status, q: state.q, sort: state.sort, order: state.order,
           page: state.page, page_size: state.size, min_position: lastPosition() },
-      });
+      }), api("GET", "/inbox", { query: { min_position: lastPosition() } })]);
       if (mine !== loading || !ctx.isCurrent()) return;
       const pages = Math.max(1, Math.ceil(data.total / state.size));
       if (state.page > pages && data.total > 0) {
@@ -136,7 +137,8 @@ export async function tasksView(ctx) {
         load();
         return;
       }
-      replace(results, table(data.items, state, names, me), pager({
+      const todo = new Map(inbox.items.map((i) => [i.task_id, i.label]));
+      replace(results, table(data.items, state, names, me, todo), pager({
         page: state.page, pageSize: state.size, total: data.total, sizes: SIZES,
         onPage: (p) => { state.page = p; load(); },
         onSize: (s) => { state.size = s; state.page = 1; load(); },
@@ -150,6 +152,9 @@ export async function tasksView(ctx) {
     }
   }
   await load();
+  // Live: a task pushed to my department, or a change on one I see, shows without reloading the page.
+  const refresh = debounce(() => load(), 300);
+  subscribe((message) => { if (message.task_id || message.type === "resync") refresh(); });
 
   return h("section", {},
     h("div", { class: "page-head" }, heading("我的任务"),
@@ -157,27 +162,31 @@ export async function tasksView(ctx) {
     tablist, panel);
 }
 
-function table(items, state, names, me) {
+function table(items, state, names, me, todo) {
   const sortAttr = (key) => (state.sort === key ? (state.order === "asc" ? "ascending" : "descending") : null);
   const rows = items.map((t) => {
     const responders = t.departments.filter((d) => d.role === "responder");
     const answered = responders.filter((d) => d.response_status !== "pending").length;
     const own = t.departments.find((d) => d.department === me.department_code);
-    return h("tr", { "data-task-id": t.task_id },
+    const mine = todo.get(t.task_id);
+    return h("tr", { "data-task-id": t.task_id, class: mine ? "todo-row" : null },
       h("td", { class: "title-cell" }, h("a", { href: `#/tasks/${t.task_id}` }, t.title),
-        t.planned ? null : h("span", { class: "badge muted" }, "计划外")),
+        t.planned ? null : h("span", { class: "badge muted" }, "计划外"),
+        mine ? h("span", { class: "badge todo-mark", title: mine }, "需本部门办理") : null),
       h("td", {}, names[t.lead_department] || t.lead_department),
       h("td", {}, statusBadge(t.status)),
       h("td", {}, own ? (RESPONSE_STATUS[own.response_status] || own.response_status) : "—"),
       h("td", { class: "num" }, `${answered}/${responders.length}`),
-      h("td", { class: "deadline" }, date(t.response_deadline), t.deadline_provisional ? provisionalMark() : null),
+      h("td", { class: "deadline" }, date(t.response_deadline), t.deadline_provisional ? provisionalMark() : null,
+        t.response_due ? h("div", {}, dueBadge(t.response_due)) : null),
       h("td", {}, dateTime(t.pushed_at)),
       h("td", {}, `${date(t.window_start)} 至 ${date(t.window_end)}`));
   });
   if (!rows.length) {
-    rows.push(h("tr", {}, h("td", { colspan: 8, class: "empty" }, "没有符合条件的任务。")));
+    rows.push(h("tr", {}, h("td", { colspan: 8, class: "empty" },
+      "没有符合条件的任务。可调整筛选条件，或点击“发起联合任务”推送一个新任务。")));
   }
-  return h("table", { class: "grid tasks-table" },
+  return h("div", { class: "table-scroll" }, h("table", { class: "grid tasks-table" },
     h("caption", { class: "visually-hidden" }, "联合任务列表"),
     h("thead", {}, h("tr", {},
       h("th", { scope: "col" }, "任务名称"),
@@ -188,5 +197,5 @@ function table(items, state, names, me) {
       h("th", { scope: "col", "aria-sort": sortAttr("response_deadline") }, "响应期限"),
       h("th", { scope: "col", "aria-sort": sortAttr("pushed_at") }, "推送时间"),
       h("th", { scope: "col" }, "检查时间窗口"))),
-    h("tbody", {}, rows));
+    h("tbody", {}, rows)));
 }

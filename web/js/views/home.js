@@ -1,0 +1,72 @@
+// 工作台: what my department must do now (the inbox), counted by kind; each count opens its list. Live.
+import { api, lastPosition, session } from "../api.js";
+import { h, replace } from "../dom.js";
+import { date } from "../format.js";
+import { debounce, subscribe } from "../live.js";
+import { replaceQuery } from "../router.js";
+import { dueBadge, heading, showAlert } from "../ui.js";
+
+// The inbox's kinds of work, in the order a task goes through them, plus every overdue one.
+const KINDS = [
+  { key: "respond", label: "待响应" },
+  { key: "propose_day", label: "待提议检查日" },
+  { key: "agree_day", label: "待确认检查日" },
+  { key: "record_inspection", label: "待登记检查" },
+  { key: "publish", label: "待公示" },
+  { key: "overdue", label: "已逾期" },
+];
+
+export async function homeView(ctx) {
+  const me = session.get();
+  let chosen = KINDS.some((k) => k.key === ctx.params.get("todo")) ? ctx.params.get("todo") : null;
+  const cards = h("div", { class: "todo-cards", role: "list" });
+  const list = h("section", { class: "card", "aria-labelledby": "todo-title" });
+
+  async function load() {
+    const data = await api("GET", "/inbox", { query: { min_position: lastPosition() } });
+    if (!ctx.isCurrent()) return;
+    const count = (key) => data.items.filter((i) => (key === "overdue" ? i.overdue : i.action === key)).length;
+    replace(cards, KINDS.map((k) => {
+      const n = count(k.key);
+      return h("div", { role: "listitem" }, h("a", {
+        href: `#/home?todo=${k.key}`, class: `todo-card${n ? "" : " empty"}${k.key === "overdue" && n ? " overdue" : ""}`,
+        "aria-current": chosen === k.key ? "true" : null, "data-todo": k.key,
+        onclick: (event) => { event.preventDefault(); choose(k.key); },
+      }, h("span", { class: "todo-count" }, String(n)), h("span", { class: "todo-label" }, k.label)));
+    }));
+    const shown = chosen ? data.items.filter((i) => (chosen === "overdue" ? i.overdue : i.action === chosen))
+      : data.items;
+    const title = chosen ? KINDS.find((k) => k.key === chosen).label : "全部待办";
+    replace(list, h("h2", { id: "todo-title" }, `${title}（${shown.length}）`),
+      shown.length ? todoTable(shown) : h("p", { class: "muted empty-state" }, chosen
+        ? "这一类暂时没有需要本部门办理的事项。"
+        : "本部门暂时没有待办事项。新的联合任务推送到本部门时，会自动出现在这里。"));
+  }
+
+  function choose(key) {
+    chosen = chosen === key ? null : key;
+    const params = new URLSearchParams();
+    if (chosen) params.set("todo", chosen);
+    replaceQuery("/home", params);
+    load().catch(showAlert);
+  }
+
+  const refresh = debounce(() => load().catch(showAlert), 300);
+  subscribe(() => refresh()); // anything that concerns my department may add or clear a to-do
+  await load();
+  return h("section", {},
+    h("div", { class: "page-head" }, heading("工作台"),
+      h("a", { href: "#/tasks/new", class: "button primary" }, "发起联合任务")),
+    h("p", { class: "lead" }, `${me.department_name}：以下是本部门当前需要办理的事项，按到期先后排列。`),
+    cards, list);
+}
+
+function todoTable(items) {
+  return h("div", { class: "table-scroll" }, h("table", { class: "grid todo-table" },
+    h("thead", {}, h("tr", {}, ["事项", "任务名称", "期限", "剩余时间"].map((t) => h("th", { scope: "col" }, t)))),
+    h("tbody", {}, items.map((i) => h("tr", { "data-task-id": i.task_id },
+      h("td", {}, i.label),
+      h("td", { class: "title-cell" }, h("a", { href: `#/tasks/${i.task_id}` }, i.title)),
+      h("td", { class: "deadline" }, date(i.due)),
+      h("td", {}, dueBadge(i.due_in)))))));
+}
