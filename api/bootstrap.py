@@ -12,7 +12,7 @@ from api.storage.official_calendar import ChineseCalendarSchedule
 from api.storage.checklist import SqlChecklist
 from api.storage.draws import SqlDrawEvidence, SqlSubjectPool
 from api.storage.inspectors import SqlInspectors
-from api.storage.ports import SqlOpenTasks
+from api.storage.ports import SqlOpenTasks, SqlTaskNumbers
 from api.http.read_waits import ReadWaits
 from api.settings import Settings
 from domain.usecases import Clock, JointInspect
@@ -102,4 +102,5 @@ def wire_ports(app: JointInspect) -> None:
     app.checklist = SqlChecklist()
     app.draw_evidence = SqlDrawEvidence()
     app.inspectors = SqlInspectors()
+    app.task_numbers = SqlTaskNumbers()
 

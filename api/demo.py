@@ -1,19 +1,34 @@
-"""Demo data: a small province with 8 departments, the office, an admin, and tasks in several states."""
+"""Demo data: a province with 8 departments and the office, a directory of 24,000 subjects and 80 inspectors
+(api/demo_directory.py), and eleven tasks at every stage of their lifecycle, dated relative to today.
+
+The stories play on a clock of their own that walks through the last three months up to yesterday, counting
+working days on the store's calendar, so the demo tells the same story whatever day it is loaded on: a task
+published, one inspected whose results are overdue, one cancelled, one merged into another, one with its
+subjects drawn and a day proposed, one with its inspectors matched for a day to come, one with an agreed day
+and no draw yet, one with a late responder, one answered by all, and a fresh one awaiting responses.
+Events are recorded in the order of their business time across all stories (as_of bisects the log by it)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+import heapq
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Callable, Iterator
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from api.accounts import add_department, add_user, hash_password
+from api.demo_directory import load_directories
+from api.http.schemas import DrawCriteriaIn
+from api.storage.draws import SqlSubjectPool
 from api.storage.official_calendar import ChineseCalendarSchedule
 from api.storage import eventstore as store
 from api.bootstrap import Services, wire_ports
-from api.storage.tables import departments
+from api.storage.tables import departments, subjects
 from domain.usecases import Actor, JointInspect
 from domain.clock import SHANGHAI, FakeClock
+from domain.working_days import Calendar, local_date
 
 DEMO_PASSWORD = "jointinspect-demo"
 OFFICE_CODE = "lhbgs"
@@ -43,17 +58,24 @@ CHECKLIST = [
     ("zjj", "ZJJ-C-01", "建筑施工安全检查", "建筑施工企业", "建设工程", "《建设工程安全生产管理条例》第四十条"),
 ]
 CHECKLIST_SINCE = datetime(2026, 1, 5, 9, tzinfo=SHANGHAI)
+STORY_WORKING_DAYS = 52  # the first story starts this many working days before today
+WITNESSES = [{"name": "张明律师", "role": "legal_adviser"}, {"name": "李红（市人大代表）", "role": "public_representative"}]
 
 
 def load_demo(services: Services) -> bool:
     """Load the demo province, only into an empty store; returns whether anything was loaded."""
     with services.engine.connect() as conn:
-        has_departments = conn.execute(select(func.count()).select_from(departments)).scalar_one() > 0
-    if has_departments or services.app.recorder.max_notification_id():
+        has_data = any(conn.execute(select(func.count()).select_from(table)).scalar_one() > 0
+                       for table in (departments, subjects))
+    if has_data or services.app.recorder.max_notification_id():
         return False
     with services.engine.begin() as conn:
         load_accounts(conn, hash_password(DEMO_PASSWORD))
-    _load_stories(services)
+    today = local_date(services.clock.now())  # the real today (or JOINTINSPECT_NOW's): the stories end before it
+    days = WorkingDays(services.app.calendar(), today)
+    load_directories(services.engine, [code for code, _ in DEPARTMENTS], days.at(-STORY_WORKING_DAYS - 1, 8), today)
+    load_checklist(services, since=min(CHECKLIST_SINCE, days.at(-STORY_WORKING_DAYS - 1, 9)))
+    _load_stories(services, days)
     return True
 
 
@@ -67,9 +89,9 @@ def load_accounts(conn: Connection, password_hash: str) -> None:
         add_user(conn, code, None, dept_id, ["department_staff"], f"{name}经办人", password_hash)
 
 
-def load_checklist(services: Services) -> None:
-    """Each demo department's joint items, created at the start of 2026 by the department's own user."""
-    app = _demo_app(services, FakeClock(CHECKLIST_SINCE))
+def load_checklist(services: Services, since: datetime = CHECKLIST_SINCE) -> None:
+    """Each demo department's joint items, created (by default at the start of 2026) by the department's own user."""
+    app = _demo_app(services, FakeClock(since))
     try:
         for code, item_code, name, subject_type, category, basis in CHECKLIST:
             _create_item(app, code, item_code, name, subject_type, category, basis)
@@ -92,14 +114,58 @@ def demo_item_id(item_code: str) -> str:
 ITEM_IDS = {name: demo_item_id(item_code) for _, item_code, name, *_ in CHECKLIST}
 
 
-def _load_stories(services: Services) -> None:
-    """The checklist and the tasks, through the use cases, on a clock that walks through 2026."""
-    load_checklist(services)
-    clock = FakeClock(_at(date(2026, 9, 1), 9))
+class WorkingDays:
+    """Days counted in working days from today on the store's calendar: day(-1) is the last working day before
+    today, day(1) the first after it (today itself is never one of them)."""
+
+    def __init__(self, calendar: Calendar, today: date) -> None:
+        self.calendar, self.today = calendar, today
+
+    def day(self, n: int) -> date:
+        day, step = self.today, timedelta(days=1 if n > 0 else -1)
+        for _ in range(abs(n)):
+            day += step
+            while not self.calendar.is_working_day(day):
+                day += step
+        return day
+
+    def at(self, n: int, hour: int, minute: int = 0) -> datetime:
+        day = self.day(n)
+        return datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI)
+
+
+@dataclass
+class _Demo:
+    app: JointInspect
+    days: WorkingDays
+    catch_up: Callable[[], object]  # the projections, before a draw reads the cap and overlaps from them
+
+
+Story = Iterator[datetime]  # yields the moment of its next step, which then runs on the clock standing there
+
+
+def _load_stories(services: Services, days: WorkingDays) -> None:
+    """Play the stories through the use cases, interleaved in time order, on a clock that ends before today."""
+    clock = FakeClock(days.at(-STORY_WORKING_DAYS, 8))
     app = _demo_app(services, clock)
+    # The draw's pool reads the cap and overlaps from read models; the loader catches the projections up itself
+    # before each draw (`_draw`), and nothing else writes while the demo loads, so catch_up need not wait: it
+    # reports the position the projections stand at, which is the log's head.
+    app.subject_pool = SqlSubjectPool(wait_for_head=lambda: None, lowest_position=services.runner.lowest_position)
+    demo = _Demo(app, days, services.runner.catch_up)
+    stories = [story(demo) for story in (_published, _cancelled, _inspected, _merged, _day_agreed, _drawn, _matched,
+                                         _overdue, _office_planned, _fresh)]
     try:
-        for story in (_published, _cancelled, _day_agreed, _overdue, _office_planned, _fresh):
-            story(app, clock)
+        queue = [(next(story), n, story) for n, story in enumerate(stories)]
+        heapq.heapify(queue)
+        while queue:
+            moment, n, story = heapq.heappop(queue)
+            if moment >= services.clock.now():
+                raise RuntimeError(f"a demo story would act in the future, at {moment}")
+            clock.set(moment)
+            following = next(story, None)
+            if following is not None:
+                heapq.heappush(queue, (following, n, story))
     finally:
         app.close()
 
@@ -111,78 +177,194 @@ def _demo_app(services: Services, clock: FakeClock) -> JointInspect:
     return app
 
 
-def _at(day: date, hour: int) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI)
-
-
 def _actor(code: str) -> Actor:
     return Actor(user=code, department=code, is_office=code == OFFICE_CODE)
 
 
-def _initiate(app: JointInspect, clock: FakeClock, when: datetime, lead: str, title: str, to: list[str],
-              items: list[str], window: tuple[date, date], planned: bool = True) -> UUID:
-    clock.set(when)
-    return app.initiate_task(_actor(lead), title=title, planned=planned, items=_ids(items), responding_departments=to,
-                             window_start=window[0], window_end=window[1], note="演示数据").aggregate_id
+def _initiate(d: _Demo, lead: str, title: str, to: list[str], items: list[str], window: tuple[int, int],
+              planned: bool = True) -> UUID:
+    """A task whose window starts on working day window[0] and lasts window[1] calendar days."""
+    start = d.days.day(window[0])
+    return d.app.initiate(_actor(lead), items=_ids(items), responding_departments=to, title=title, planned=planned,
+                          window_start=start, window_end=start + timedelta(days=window[1]), note="演示数据").aggregate_id
 
 
 def _ids(names: list[str]) -> list[str]:
     return [ITEM_IDS[name] for name in names]
 
 
-def _on(app: JointInspect, clock: FakeClock, moment: datetime) -> JointInspect:
-    """The application with its clock standing at the given moment."""
-    clock.set(moment)
-    return app
+def _accept(d: _Demo, task: UUID, code: str, *items: str) -> None:
+    d.app.respond(task, _actor(code), "accept", _ids(list(items)), "")
 
 
-def _published(app: JointInspect, clock: FakeClock) -> None:
-    t = _initiate(app, clock, _at(date(2026, 9, 1), 9), "wjw", "2026年第三季度医疗机构与药品零售联合抽查",
-                   ["scjg"], ["医疗机构执业许可检查", "药品零售质量管理检查"], (date(2026, 9, 7), date(2026, 9, 30)))
-    _on(app, clock, _at(date(2026, 9, 2), 10)).respond(t, _actor("scjg"), "accept", _ids(["药品零售质量管理检查"]), "")
-    _on(app, clock, _at(date(2026, 9, 3), 10)).propose_day(t, _actor("wjw"), date(2026, 9, 15))
-    _on(app, clock, _at(date(2026, 9, 3), 15)).agree_day(t, _actor("scjg"))
-    for code in ("wjw", "scjg"):
-        _on(app, clock, _at(date(2026, 9, 16), 10)).record_inspection(t, _actor(code), date(2026, 9, 15), "现场检查完成")
-        _on(app, clock, _at(date(2026, 9, 25), 10)).publish(t, _actor(code), "检查结果已录入并公示")
+def _draw(d: _Demo, task: UUID, lead: str, **criteria: object) -> None:
+    """Commit, then execute a draw, as the lead's clerk does on two clicks (R-DRAW-1, R-DRAW-5)."""
+    normal = DrawCriteriaIn.model_validate(criteria).model_dump(mode="json", exclude_none=True)  # as the route keeps
+    committed = d.app.commit_draw(task, _actor(lead), criteria=normal, witnesses=WITNESSES, redraw_of=None,
+                                  reason="", approver="")
+    d.catch_up()
+    d.app.execute_draw(task, _actor(lead), committed.id)
 
 
-def _cancelled(app: JointInspect, clock: FakeClock) -> None:
-    t = _initiate(app, clock, _at(date(2026, 10, 12), 9), "jtj", "道路运输企业安全生产联合检查",
-                   ["yjj"], ["道路运输安全生产检查"], (date(2026, 10, 20), date(2026, 11, 30)))
-    _on(app, clock, _at(date(2026, 10, 13), 11)).cancel(t, _actor("jtj"), "上级专项行动已覆盖同一批企业，避免重复检查")
+def _match(d: _Demo, task: UUID, *codes: str) -> None:
+    """Each joining department matches its own inspectors to the drawn subjects, two to a team (R-MATCH-1)."""
+    for code in codes:
+        committed = d.app.commit_matching(task, _actor(code), team_size=2)
+        d.app.execute_matching(task, _actor(code), committed.id)
 
 
-def _day_agreed(app: JointInspect, clock: FakeClock) -> None:
-    t = _initiate(app, clock, _at(date(2026, 11, 2), 9), "yjj", "危险化学品经营单位联合检查",
-                   ["scjg", "zjj"], ["危险化学品经营许可检查", "特种设备安全检查", "建筑施工安全检查"],
-                   (date(2026, 11, 16), date(2026, 12, 31)))
-    _on(app, clock, _at(date(2026, 11, 3), 10)).respond(t, _actor("scjg"), "accept", _ids(["特种设备安全检查"]), "")
-    _on(app, clock, _at(date(2026, 11, 4), 16)).respond(t, _actor("zjj"), "accept", _ids(["建筑施工安全检查"]), "")
-    _on(app, clock, _at(date(2026, 11, 5), 9)).propose_day(t, _actor("yjj"), date(2026, 12, 8))
-    _on(app, clock, _at(date(2026, 11, 5), 14)).agree_day(t, _actor("scjg"))
-    _on(app, clock, _at(date(2026, 11, 6), 9)).agree_day(t, _actor("zjj"))
+def _agree(d: _Demo, task: UUID, proposer: str, day: int, *others: str) -> None:
+    d.app.propose_day(task, _actor(proposer), d.days.day(day))
+    for code in others:
+        d.app.agree_day(task, _actor(code))
 
 
-def _overdue(app: JointInspect, clock: FakeClock) -> None:
-    t = _initiate(app, clock, _at(date(2026, 11, 10), 9), "scjg", "A级景区及周边经营主体联合检查",
-                   ["wlj", "sthj", "gxj"], ["旅游经营行为检查", "食品经营检查", "排污许可执行检查"],
-                   (date(2026, 11, 23), date(2026, 12, 31)))
-    _on(app, clock, _at(date(2026, 11, 11), 10)).respond(t, _actor("wlj"), "accept", _ids(["旅游经营行为检查"]), "")
-    _on(app, clock, _at(date(2026, 11, 16), 10)).respond(t, _actor("gxj"), "decline", [], "本季度无相关检查事项")
+def _inspect(d: _Demo, task: UUID, completed_on: int, *codes: str) -> None:
+    for code in codes:
+        d.app.record_inspection(task, _actor(code), d.days.day(completed_on), "现场检查完成，检查记录已归档")
+
+
+def _publish(d: _Demo, task: UUID, *codes: str) -> None:
+    for code in codes:
+        d.app.publish(task, _actor(code), "检查结果已录入并向社会公示")
+
+
+def _published(d: _Demo) -> Story:
+    """Drawn, matched, inspected and published by both departments (R-JOINT-7, R-PUB-1)."""
+    at = d.days.at
+    yield at(-50, 9)
+    t = _initiate(d, "wjw", "医疗机构与药品零售企业联合抽查", ["scjg"], ["医疗机构执业许可检查", "药品零售质量管理检查"],
+                  (-48, 45))
+    yield at(-49, 10)
+    _accept(d, t, "scjg", "药品零售质量管理检查")
+    yield at(-48, 10)
+    _draw(d, t, "wjw", region="东城区", industry="药品零售", ratio="5")
+    yield at(-47, 9)
+    _agree(d, t, "wjw", -40, "scjg")
+    yield at(-46, 10)
+    _match(d, t, "wjw", "scjg")
+    yield at(-39, 10)
+    _inspect(d, t, -40, "wjw", "scjg")
+    yield at(-35, 10)
+    _publish(d, t, "wjw", "scjg")
+
+
+def _cancelled(d: _Demo) -> Story:
+    yield d.days.at(-44, 9)
+    t = _initiate(d, "jtj", "道路运输企业安全生产联合检查", ["yjj"], ["道路运输安全生产检查"], (-40, 40))
+    yield d.days.at(-43, 11)
+    d.app.cancel(t, _actor("jtj"), "上级专项行动已覆盖同一批企业，避免重复检查")
+
+
+def _inspected(d: _Demo) -> Story:
+    """Inspected by both; sthj published, gxj has not and is past its 20 working days (R-PUB-1)."""
+    at = d.days.at
+    yield at(-34, 9)
+    t = _initiate(d, "sthj", "高新区重点排污工业企业联合检查", ["gxj"], ["排污许可执行检查", "工业产品生产许可检查"],
+                  (-30, 30))
+    yield at(-33, 10)
+    _accept(d, t, "gxj", "工业产品生产许可检查")
+    yield at(-32, 10)
+    _draw(d, t, "sthj", region="高新区", industry="工业制造", tags=["重点排污单位"], ratio="10")
+    yield at(-31, 9)
+    _agree(d, t, "sthj", -25, "gxj")
+    yield at(-30, 10)
+    _match(d, t, "sthj", "gxj")
+    yield at(-24, 10)
+    _inspect(d, t, -25, "sthj", "gxj")
+    yield at(-20, 16)
+    _publish(d, t, "sthj")
+
+
+def _merged(d: _Demo) -> Story:
+    """Two tasks of one lead on the same enterprises, fused into one (R-JOINT-8); yjj then answers the survivor."""
+    yield d.days.at(-17, 9)
+    survivor = _initiate(d, "jtj", "危险货物道路运输企业联合检查", ["yjj"], ["道路运输安全生产检查", "危险化学品检查"],
+                         (-5, 40))
+    yield d.days.at(-16, 9)
+    merged = _initiate(d, "jtj", "客运站场安全生产联合检查", ["yjj"], ["道路运输安全生产检查", "消防安全检查"], (-5, 40))
+    yield d.days.at(-16, 14)
+    d.app.merge(merged, survivor, _actor("jtj"))
+    yield d.days.at(-15, 10)
+    _accept(d, survivor, "yjj", "危险化学品检查", "消防安全检查")
+
+
+def _day_agreed(d: _Demo) -> Story:
+    at = d.days.at
+    yield at(-22, 9)
+    t = _initiate(d, "yjj", "危险化学品经营单位联合检查", ["scjg", "zjj"],
+                  ["危险化学品经营许可检查", "特种设备安全检查", "建筑施工安全检查"], (2, 45))
+    yield at(-21, 10)
+    _accept(d, t, "scjg", "特种设备安全检查")
+    yield at(-20, 16)
+    _accept(d, t, "zjj", "建筑施工安全检查")
+    yield at(-19, 9)
+    _agree(d, t, "yjj", 8)
+    yield at(-19, 14)
+    d.app.agree_day(t, _actor("scjg"))
+    yield at(-18, 9)
+    d.app.agree_day(t, _actor("zjj"))
+
+
+def _drawn(d: _Demo) -> Story:
+    """Subjects drawn by credit class (R-DRAW-3); scjg proposed a day that yjj has yet to agree to."""
+    at = d.days.at
+    yield at(-15, 9)
+    t = _initiate(d, "scjg", "城关区餐饮服务单位食品安全与消防安全联合抽查", ["yjj"], ["食品经营检查", "消防安全检查"],
+                  (3, 40))
+    yield at(-14, 10)
+    _accept(d, t, "yjj", "消防安全检查")
+    yield at(-13, 10)
+    # only classified subjects: an unclassified one would be in the pool list with an empty stratum
+    _draw(d, t, "scjg", region="城关区", industry="餐饮服务", credit_classes=["A", "B", "C", "D"],
+          ratios_by_credit={"A": "1", "B": "2", "C": "5", "D": "20"})
+    yield at(-12, 9)
+    d.app.propose_day(t, _actor("scjg"), d.days.day(6))
+
+
+def _matched(d: _Demo) -> Story:
+    """Drawn, day agreed, and both departments' inspectors matched for a day to come (R-MATCH-1)."""
+    at = d.days.at
+    yield at(-11, 9)
+    t = _initiate(d, "wlj", "西城区文化娱乐场所联合检查", ["yjj"], ["文化市场经营检查", "消防安全检查"], (1, 30))
+    yield at(-10, 10)
+    _accept(d, t, "yjj", "消防安全检查")
+    yield at(-9, 10)
+    _draw(d, t, "wlj", region="西城区", industry="文化娱乐", count=6)
+    yield at(-8, 9)
+    _agree(d, t, "wlj", 4, "yjj")
+    yield at(-7, 10)
+    _match(d, t, "wlj", "yjj")
+
+
+def _overdue(d: _Demo) -> Story:
+    at = d.days.at
+    yield at(-8, 9)
+    t = _initiate(d, "scjg", "A级景区及周边经营主体联合检查", ["wlj", "sthj", "gxj"],
+                  ["旅游经营行为检查", "食品经营检查", "排污许可执行检查"], (5, 40))
+    yield at(-7, 10)
+    _accept(d, t, "wlj", "旅游经营行为检查")
+    yield at(-4, 10)
+    d.app.respond(t, _actor("gxj"), "decline", [], "本季度无相关检查事项")
     # sthj never answers: it is overdue and shows up in the office's late-response list (R-JOINT-4).
 
 
-def _office_planned(app: JointInspect, clock: FakeClock) -> None:
-    t = _initiate(app, clock, _at(date(2026, 11, 16), 9), OFFICE_CODE, "年度联合抽查计划：商超与农贸市场",
-                   ["scjg", "wlj", "wjw", "sthj"], ["食品安全检查", "公共场所卫生检查", "文化市场经营检查"],
-                   (date(2026, 12, 1), date(2026, 12, 31)))
-    _on(app, clock, _at(date(2026, 11, 16), 15)).respond(t, _actor("scjg"), "accept", _ids(["食品安全检查"]), "")
-    _on(app, clock, _at(date(2026, 11, 17), 9)).respond(t, _actor("wjw"), "accept", _ids(["公共场所卫生检查"]), "")
-    _on(app, clock, _at(date(2026, 11, 18), 17)).respond(t, _actor("wlj"), "accept", _ids(["公共场所卫生检查"]), "")
-    _on(app, clock, _at(date(2026, 11, 19), 9)).respond(t, _actor("sthj"), "decline", [], "人员已全部投入环保督察，逾期答复")
+def _office_planned(d: _Demo) -> Story:
+    at = d.days.at
+    yield at(-6, 9)
+    t = _initiate(d, OFFICE_CODE, "年度联合抽查计划：商超与农贸市场", ["scjg", "wlj", "wjw", "sthj"],
+                  ["食品安全检查", "公共场所卫生检查", "文化市场经营检查"], (8, 30))
+    yield at(-6, 15)
+    _accept(d, t, "scjg", "食品安全检查")
+    yield at(-5, 9)
+    _accept(d, t, "wjw", "公共场所卫生检查")
+    yield at(-4, 17)
+    _accept(d, t, "wlj", "文化市场经营检查")
+    yield at(-3, 9)
+    d.app.respond(t, _actor("sthj"), "decline", [], "人员已全部投入环保督察，逾期答复")
 
 
-def _fresh(app: JointInspect, clock: FakeClock) -> None:
-    _initiate(app, clock, _at(date(2026, 11, 20), 9), "scjg", "校园周边食品经营主体联合检查",
-              ["wlj", "gxj", "yjj"], ["食品经营检查", "文化市场经营检查"], (date(2026, 11, 30), date(2026, 12, 25)))
+def _fresh(d: _Demo) -> Story:
+    yield d.days.at(-1, 15)
+    _initiate(d, "scjg", "校园周边食品经营主体联合检查", ["wlj", "gxj", "yjj"], ["食品经营检查", "文化市场经营检查"],
+              (5, 25))

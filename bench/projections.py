@@ -21,7 +21,6 @@ Prints figures and ends with one TARGET line per target; nothing is asserted.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import random
 import statistics
@@ -33,46 +32,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # else this file shadows the projections package
 
 from _common import FreshDatabases, StealMeter, bench_database_url, percentile, redact, target_line  # noqa: I001
-from _history import BENCH_TODAY, DEPARTMENTS, code_of, specs, stored_chunk
-from eventsourcing.utils import get_topic
-from sqlalchemy import func, insert, select, text
+from _history import BENCH_TODAY, DEPARTMENTS, code_of, write_history
+from sqlalchemy import func, select, text
 
 from api.bootstrap import Services, build_services
 from api.settings import Settings
 from domain.clock import SHANGHAI, FakeClock
-from domain.joint_task import JointTask
 from projections.queries import late_responses
 from projections.runner import share_out
 from projections.subject_overlap import LIVE, overlap_flags
 from projections.tables import overlap_tasks, task_departments, task_summary
 
 READ_BATCH = 5000
-INSERT_BATCH = 5000
-CHUNK_TASKS = 2000  # tasks per worker job: their events are interleaved in time within the chunk
-
-
-def write_history(services: Services, wanted: int, subjects: int, workers: int) -> tuple[int, int, float]:
-    """Build the events in `workers` processes (domain objects + the application's mapper) and insert the stored
-    events here, INSERT_BATCH rows per statement, until `wanted` are stored; returns (events, tasks, seconds)."""
-    table = services.app.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
-    initiated = get_topic(JointTask.Initiated)
-    plans = specs(int(wanted / 8.4))  # ~8.6 events a task: a few more than needed; stop at `wanted`
-    jobs = [(plans[i:i + CHUNK_TASKS], i, subjects) for i in range(0, len(plans), CHUNK_TASKS)]
-    written, tasks, started = 0, 0, time.perf_counter()
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        for rows in pool.imap(stored_chunk, jobs):
-            rows = rows[:wanted - written]
-            with services.engine.begin() as conn:
-                for start in range(0, len(rows), INSERT_BATCH):
-                    conn.execute(insert(table), [
-                        {"originator_id": r[0], "originator_version": r[1], "topic": r[2], "state": r[3]}
-                        for r in rows[start:start + INSERT_BATCH]])
-            written += len(rows)
-            tasks += sum(r[2] == initiated for r in rows)
-            if written >= wanted:
-                pool.terminate()
-                break
-    return written, tasks, time.perf_counter() - started
 
 
 def raw_read(services: Services) -> tuple[int, float]:

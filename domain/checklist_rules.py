@@ -216,6 +216,16 @@ def check_task_items(entries: Iterable[str], by_id: Mapping[str, ItemRef], by_na
     return tuple(dict.fromkeys(ids))
 
 
+def check_own_items(item_ids: Iterable[str], refs: Mapping[str, ItemRef], department: str) -> None:
+    """A responding department joins its own items of the task, never another department's (R-JOINT-3: each
+    department confirms which of its items it joins). Entries that are not checklist items (tasks from before the
+    checklist) have no owner and pass."""
+    foreign = [i for i in dict.fromkeys(item_ids) if i in refs and refs[i].department != department]
+    if foreign:
+        raise errors.InvalidResponse("只能选择本部门的抽查事项参加；其他部门的事项由该部门自行响应。", field="item_ids",
+                                     foreign=foreign)
+
+
 def resolve_task_item_names(entries: Iterable[str], task_items: Iterable[str],
                             names: Mapping[str, str]) -> list[str]:
     """Responses name a task's items by id; a name that is exactly one of the task's items stands for its id.

@@ -49,6 +49,7 @@ class JointTask(Aggregate):
         calendar: Calendar,
         now: datetime,
         actor: dict,
+        number: str | None = None,
     ) -> "JointTask":
         """Check the task, then push it; the response deadline is 2 working days after the push (R-JOINT-3)."""
         title, items, responding = check_initiation(
@@ -69,6 +70,7 @@ class JointTask(Aggregate):
             response_deadline=deadline.day,
             deadline_provisional=deadline.provisional,
             actor=actor,
+            number=number,
         )
 
     @event("Initiated")
@@ -88,7 +90,9 @@ class JointTask(Aggregate):
         response_deadline: date,
         deadline_provisional: bool,
         actor: dict,
+        number: str | None = None,  # 联检〔2026〕0042号; None on tasks recorded before numbering
     ) -> None:
+        self.number = number
         self.title = title
         self.lead_department = lead_department
         self.initiator_role = initiator_role

@@ -185,3 +185,8 @@ def task_status(
     if pending:
         return "awaiting_responses"
     return "responded"
+
+
+def task_number(year: int, sequence: int) -> str:
+    """A task's readable number, as clerks cite it: the sequence within the year of its push (联检〔2026〕0042号)."""
+    return f"联检〔{year}〕{sequence:04d}号"

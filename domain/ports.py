@@ -81,3 +81,10 @@ class Inspectors(Protocol):
     def conflict_declared(self, inspector_id: str, subject_code: str) -> bool: ...
     def declare_conflict(self, inspector_id: str, subject_code: str, reason: str, department: str, user: str,
                          now: datetime) -> None: ...
+
+
+class TaskNumbers(Protocol):
+    """The sequence of joint task numbers per year: each call takes the next one in the current transaction (so a
+    rolled-back initiation gives its number back)."""
+
+    def next(self, year: int) -> int: ...

@@ -107,8 +107,8 @@ def unmarked_overdue(engine: Engine, *, today: date, limit: int = 500) -> list[t
 
 def timeline(engine: Engine, task_id: str) -> list[dict]:
     with engine.connect() as conn:
-        rows = conn.execute(select(task_timeline).where(task_timeline.c.task_id == task_id)
-                            .order_by(task_timeline.c.position)).mappings().all()
+        rows = conn.execute(select(task_timeline).where(task_timeline.c.task_id == task_id)  # in time order
+                            .order_by(task_timeline.c.at, task_timeline.c.position)).mappings().all()
     return [dict(r) | {"data": json.loads(r["data"])} for r in rows]
 
 

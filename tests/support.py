@@ -108,8 +108,11 @@ class Client:
 
     def respond(self, task_id: str, decision: str = "accept", item_ids: list[str] | None = None,
                 reason: str = "", **kwargs: Any) -> httpx.Response:
-        body = {"decision": decision, "item_ids": item_ids if item_ids is not None else ["食品经营检查"],
-                "reason": reason}
+        if item_ids is None:  # by default the responder's own items on the task (R-JOINT-3)
+            task = self.http.get(f"/joint-tasks/{task_id}")  # an outsider's 403 is the POST's to give
+            item_ids = [i["id"] for i in task.json()["item_details"] if i["department_code"] == self.username] \
+                if decision == "accept" and task.status_code == 200 else []
+        body = {"decision": decision, "item_ids": item_ids, "reason": reason}
         return self.http.post(f"/joint-tasks/{task_id}/responses", json=body, **kwargs)
 
 
@@ -229,7 +232,7 @@ def pushed_task(server: LiveServer, lead: str = "scjg", **overrides: Any) -> str
 
 
 def responded_task(server: LiveServer) -> str:
-    """wlj accepts 食品经营检查, gxj declines: participants are scjg and wlj."""
+    """wlj accepts its 文化市场经营检查, gxj declines: participants are scjg and wlj."""
     task_id = pushed_task(server)
     created(server.client("wlj").respond(task_id))
     created(server.client("gxj").respond(task_id, "decline", [], reason="本季度无相关检查任务"))

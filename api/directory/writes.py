@@ -54,7 +54,7 @@ def validate_body(spec: Spec, key: str, body: Any, ctx: Context) -> dict:
             raise ApiError(422, "invalid_code", f"{reason}。", [{"field": spec.key, "message": str(reason)}])
         problems.append({"field": None, "message": reason})
     if problems:
-        raise ApiError(422, "validation_error", "；".join(p["message"] for p in problems[:3]) + "。", problems)
+        raise ApiError(422, "validation_error", "；".join(p["message"] for p in problems) + "。", problems)
     return row
 
 

@@ -18,8 +18,8 @@ log = logging.getLogger("jointinspect.api")
 STATUS_BY_KIND = {"not_found": 404, "forbidden": 403, "conflict": 409, "invalid": 422}
 
 FIELD_LABELS = {
-    "title": "任务名称", "responding_departments": "响应部门", "window_start": "窗口开始日期",
-    "window_end": "窗口结束日期", "items": "抽查事项", "planned": "是否计划内", "note": "备注",
+    "title": "任务名称", "responding_departments": "响应部门", "window_start": "开始日期",
+    "window_end": "结束日期", "items": "抽查事项", "planned": "是否计划内", "note": "备注",
     "decision": "响应结果", "item_ids": "参加事项", "reason": "理由", "day": "检查日",
     "completed_on": "完成日期", "username": "用户名", "password": "密码", "start": "起算时间",
     "working_days": "工作日天数", "year": "年份", "holidays": "节假日", "makeup_workdays": "调休上班日",
@@ -75,7 +75,7 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = [{"field": _field(e), "message": _message(e)} for e in exc.errors()]
-    message = "；".join(p["message"] for p in problems[:3]) + "。"
+    message = "；".join(p["message"] for p in problems) + "。"  # every problem: the clerk fixes them in one go
     return JSONResponse(error_body("validation_error", message, problems), status_code=422)
 
 
@@ -131,6 +131,8 @@ def _message(error: dict) -> str:
     name = FIELD_LABELS.get(field.split(".")[0], field) or "请求体"
     ctx = error.get("ctx") or {}
     kind = error.get("type", "")
+    if "input" in error and error["input"] is None and kind.endswith("_type"):  # an empty field sent as null
+        return f"请选择{name}" if kind.startswith("date") else f"请填写{name}"
     templates = {
         "missing": f"缺少必填项：{name}",
         "string_too_short": f"{name}不能为空",

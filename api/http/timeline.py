@@ -20,9 +20,23 @@ def _names(codes: list[str], names: dict[str, str]) -> str:
     return "、".join(names.get(c, c) for c in codes)
 
 
+# What another responding department may not read of a department's response (the lead and the office may):
+# the task page's responses table hides the same, so the page has one source of truth (issue 15).
+PRIVATE = {"Responded": ("item_ids", "reason"), "LateReasonGiven": ("reason",)}
+
+
+def redacted(row: dict) -> dict:
+    """The row without the private details of its event (see PRIVATE)."""
+    hidden = PRIVATE.get(row["event_type"], ())
+    return row | {"data": {k: v for k, v in row["data"].items() if k not in hidden}}
+
+
 def _responded(who: str, d: dict, names: dict[str, str]) -> str:
     text = f"{who}响应：{DECISIONS.get(d['decision'], d['decision'])}"
-    text += f"（事项：{'、'.join(d['item_ids'])}）" if d["decision"] == "accept" else f"（理由：{d['reason']}）"
+    if d["decision"] == "accept" and "item_ids" in d:
+        text += f"（事项：{'、'.join(d['item_ids'])}）"
+    elif d["decision"] != "accept" and "reason" in d:
+        text += f"（理由：{d['reason']}）"
     return text + ("，已逾期" if d.get("late") else "")
 
 
@@ -31,7 +45,7 @@ _SENTENCES: dict[str, Callable[[str, dict, dict[str, str]], str]] = {
                                     f"响应期限 {d['response_deadline']}"),
     "Responded": _responded,
     "ResponseOverdue": lambda who, d, n: f"{who}未在期限 {d['deadline']} 前响应，系统已标记逾期",
-    "LateReasonGiven": lambda who, d, n: f"{who}说明逾期理由：{d['reason']}",
+    "LateReasonGiven": lambda who, d, n: f"{who}说明逾期理由：{d['reason']}" if "reason" in d else f"{who}说明了逾期理由",
     "InspectionDayProposed": lambda who, d, n: f"{who}提议联合检查日为 {d['day']}",
     "InspectionDayConfirmed": lambda who, d, n: f"{who}同意联合检查日 {d['day']}",
     "InspectionDayAgreed": lambda who, d, n: f"各参与部门已商定联合检查日为 {d['day']}",

@@ -91,6 +91,8 @@ def load_pool(conn: Connection, criteria: dict, *, year: int, task_id: str) -> a
     capped = capped_codes(conn, year=year, task_id=task_id, cap=algorithm.YEARLY_CAP).subquery()
     at_cap = and_(s.code.in_(select(capped.c.code)), s.risk_level != algorithm.HIGH_RISK)
     stratified = bool(criteria.get("ratios_by_credit"))
+    if stratified:  # a subject of no class the draw names (unclassified included) could never be drawn: not a candidate
+        conditions.append(s.credit_class.in_(list(criteria["ratios_by_credit"])))
     override = criteria.get("exemption_override")
     candidates: dict[str, str] = {}
     excused: list[str] = []

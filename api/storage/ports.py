@@ -8,10 +8,13 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 from eventsourcing_sqlalchemy.datastore import transactions
-from sqlalchemy import select
+from eventsourcing.persistence import IntegrityError as RetryableConflict
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError as SAIntegrityError
 from sqlalchemy.engine import Connection
 
 from domain.joint_task import JointTask
+from api.storage.tables import task_numbers
 from projections.queries import open_task_ids
 from projections.tables import projection_tracking
 from projections.tasks import TasksProjection
@@ -48,6 +51,23 @@ class SqlOpenTasks:
             if len(later) < PAGE:
                 return sorted(found)
             position = later[-1].id
+
+
+class SqlTaskNumbers:
+    """TaskNumbers on `task_numbers`: the UPDATE holds the year's row until the initiation commits, so two
+    initiations never share a number; the year's first insert racing another is retried as a whole (run_command)."""
+
+    def next(self, year: int) -> int:
+        conn = current_connection()
+        last = conn.execute(update(task_numbers).where(task_numbers.c.year == year)
+                            .values(last=task_numbers.c.last + 1).returning(task_numbers.c.last)).scalar()
+        if last is not None:
+            return int(last)
+        try:
+            conn.execute(insert(task_numbers).values(year=year, last=1))
+        except SAIntegrityError as exc:
+            raise RetryableConflict(exc) from exc
+        return 1
 
 
 def current_connection() -> Connection:

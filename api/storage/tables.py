@@ -107,6 +107,13 @@ conflicts_of_interest = Table(
     Column("declared_at", UTCDateTime(), nullable=False),
 )
 
+# The year's last joint task number (联检〔2026〕0042号): taken in the initiating transaction (revision 0002)
+task_numbers = Table(
+    "task_numbers", metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("last", Integer, nullable=False),
+)
+
 # Which prefix of the log a draw's yearly cap and overlap flags were read from (the projections' position then):
 # a draw reads them from `subject_draws` and `subject_overlap` (api/storage/draws.py SqlSubjectPool, which says why
 # that is safe), and this says exactly what they reflected, for a witness or an auditor.

@@ -16,7 +16,7 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 from domain import errors
 from domain.joint_task import JointTask
 from domain.notice import Notice
-from domain.ports import Checklist, DrawEvidence, Inspectors, OpenTasks, SubjectPool
+from domain.ports import Checklist, DrawEvidence, Inspectors, OpenTasks, SubjectPool, TaskNumbers
 from domain.working_calendar import CALENDAR_ID, WorkingCalendar
 from domain.working_days import Calendar, OfficialSchedule, WeekdaysOnly
 
@@ -89,6 +89,7 @@ class UseCases(Application):
         self.draw_evidence: DrawEvidence = _unset("draw_evidence")
         self.subject_pool: SubjectPool = _unset("subject_pool")
         self.inspectors: Inspectors = _unset("inspectors")
+        self.task_numbers: TaskNumbers = _unset("task_numbers")
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

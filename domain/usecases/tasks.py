@@ -7,16 +7,19 @@ from typing import Any
 from uuid import UUID
 
 from domain import errors
-from domain.checklist_rules import check_task_items, resolve_task_item_names
+from domain.checklist_rules import check_own_items, check_task_items, resolve_task_item_names
 from domain.joint_task import JointTask
+from domain.joint_task_rules import task_number
 from domain.usecases.base import Actor, CommandResult, UseCases
+from domain.working_days import local_date
 
 
 class TaskUseCases(UseCases):
     def initiate(self, actor: Actor, *, items: list[str], responding_departments: list[str],
                  **fields: Any) -> CommandResult:
         """R-JOINT-1..3: a lead department (or the office) pushes a joint task to existing departments, for items
-        on the checklist (R-ITEM-3: 清单之外无事项), read through the checklist port in this unit of work."""
+        on the checklist (R-ITEM-3: 清单之外无事项), read through the checklist port in this unit of work; the task
+        takes the year's next number (联检〔2026〕0042号), kept in its Initiated event."""
         with self.transaction():
             known = self.checklist.known_departments(responding_departments)
             unknown = [c for c in responding_departments if c not in known]
@@ -25,8 +28,9 @@ class TaskUseCases(UseCases):
                                      code="unknown_department", unknown=unknown)
             parties = [actor.department, *responding_departments]
             item_ids = check_task_items(items, *self.checklist.task_items(items, parties), parties)
+            year = local_date(self.clock.now()).year
             return self.initiate_task(actor, items=list(item_ids), responding_departments=responding_departments,
-                                      **fields)
+                                      number=task_number(year, self.task_numbers.next(year)), **fields)
 
     def initiate_task(self, actor: Actor, **fields: Any) -> CommandResult:
         """Record a new joint task whose departments and items the caller has checked (`initiate` does; tests and
@@ -43,11 +47,13 @@ class TaskUseCases(UseCases):
 
     def respond(self, task_id: UUID, actor: Actor, decision: str, item_ids: list[str], reason: str) -> CommandResult:
         """R-JOINT-3. Items are named by id; a name that is exactly one of the task's own items stands for its id
-        (read through the checklist port in this transaction)."""
+        (read through the checklist port in this transaction). A department joins only its own items."""
         def command(task: JointTask, now: datetime) -> None:
             named = item_ids
             if any(not _looks_like_id(i) for i in item_ids):
                 named = resolve_task_item_names(item_ids, task.items, self.checklist.names(list(task.items)))
+            if decision == "accept":
+                check_own_items(named, self.checklist.item_refs(named), actor.department)
             task.respond(department=actor.department, decision=decision, item_ids=named, reason=reason, now=now,
                          actor=actor.as_record())
         return self._on_task(task_id, command)

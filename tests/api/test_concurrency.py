@@ -13,7 +13,7 @@ import pytest
 from api.accounts import add_department, add_user
 from api.bootstrap import build_services
 from tests.support import (
-    LiveServer, created, head, idempotency, office_view, pushed_task, wait_for_read_models,
+    LiveServer, created, default_items, head, idempotency, office_view, pushed_task, wait_for_read_models,
 )
 
 DEMO_RESPONDERS = ["wlj", "gxj", "yjj", "sthj", "wjw", "jtj", "zjj"]
@@ -32,13 +32,24 @@ def _at_once(calls: list[Callable[[], httpx.Response]]) -> list[httpx.Response]:
 
 
 def _add_departments(server: LiveServer, password_hash: str, count: int) -> list[str]:
-    """Extra county-level departments, each with a user named by its code (the demo password)."""
+    """Extra county-level departments, each with a user named by its code (the demo password) and a joint item of
+    its own named "<code>联合检查" (a department joins only its own items: R-JOINT-3)."""
     codes = [f"qx{n:02d}" for n in range(count)]
     with server.services.engine.begin() as conn:
         for n, code in enumerate(codes):
             department_id = add_department(conn, code, f"第{n + 1}区市场监管分局", region="示范市", level="county")
             add_user(conn, code, None, department_id, ["department_staff"], password_hash=password_hash)
+    for code in codes:
+        created(server.client(code).post("/check-items", json={
+            "code": f"{code.upper()}-C-01", "name": f"{code}联合检查", "subject_type": "餐饮服务经营者",
+            "content": "联合检查", "category": "市场监管", "methods": ["on_site"], "level": "county",
+            "legal_basis": "《食品安全法》", "ratio": "5", "frequency": 1, "item_class": "C"}))
     return codes
+
+
+def _items(responders: list[str]) -> list[str]:
+    """The lead's and every responder's own item: demo departments' first joint items, the extra ones' own."""
+    return default_items(["scjg", *responders]) + [f"{c}联合检查" for c in responders if c.startswith("qx")]
 
 
 def _timeline(server: LiveServer, task_id: str) -> list[dict]:
@@ -73,7 +84,7 @@ def test_the_same_department_responding_twice_at_once_gets_one_201_and_one_409(s
 
 def test_twenty_concurrent_responses_to_one_task_are_all_recorded(server, password_hash):  # R-JOINT-3
     responders = DEMO_RESPONDERS + _add_departments(server, password_hash, 13)
-    task = created(server.client("scjg").initiate(responding_departments=responders))
+    task = created(server.client("scjg").initiate(responding_departments=responders, items=_items(responders)))
     clients = {code: server.client(code) for code in responders}  # log in before the race
     responses = _at_once([lambda code=code: clients[code].respond(task["id"]) for code in responders])
     assert [r.status_code for r in responses] == [201] * 20, [r.text for r in responses if r.status_code != 201]
@@ -93,7 +104,7 @@ def test_twenty_different_concurrent_commands_on_one_task_lose_nothing(
     """Ten departments respond while ten others, already late, state their reasons: every event is kept."""
     extra = _add_departments(server, password_hash, 13)
     responders = DEMO_RESPONDERS + extra
-    task_id = pushed_task(server, responding_departments=responders)
+    task_id = pushed_task(server, responding_departments=responders, items=_items(responders))
     server.services.clock.advance(timedelta(days=3))  # everyone is late now
     clients = {code: server.client(code) for code in responders}
     responding, explaining = responders[:10], responders[10:]

@@ -106,6 +106,18 @@ def test_per_credit_class_ratios_draw_from_each_class(server):  # R-DRAW-3
     assert record["counts"] == {"A": 1, "D": 5} and len(set(record["drawn"]) & set(d_class)) == 5
 
 
+def test_a_draw_by_credit_class_leaves_unclassified_subjects_out_of_its_pool_and_verifies(server):  # R-DRAW-3
+    _subjects(server, 10, credit_class="A")
+    unclassified = _subjects(server, 5, start=200, credit_class="")  # not yet classified: no class, no ratio
+    task = server.client("scjg").initiate().json()
+    draw_id, result = _draw(server, task["id"], {"ratios_by_credit": {"A": "20"}})
+    assert result["status_code"] == 201 and result["pool_size"] == 10
+    lead = server.client("scjg")
+    pool = lead.get(f"/draws/{draw_id}/pool").text
+    assert not any(code in pool for code in unclassified)
+    assert lead.get(f"/draws/{draw_id}/verification").json()["match"] is True
+
+
 def test_a_redraw_needs_reason_and_approver_and_both_draws_stay_visible(server):  # R-DRAW-5
     _subjects(server, 30)
     task = server.client("scjg").initiate().json()

@@ -26,7 +26,7 @@ def _initiate(server) -> Command:
 
 def _respond(server) -> Command:
     return Command("wlj", f"/joint-tasks/{pushed_task(server)}/responses",
-                   {"decision": "accept", "item_ids": ["食品经营检查"]}, {"decision": "decline", "reason": "无相关事项"})
+                   {"decision": "accept", "item_ids": ["文化市场经营检查"]}, {"decision": "decline", "reason": "无相关事项"})
 
 
 def _late_reason(server) -> Command:

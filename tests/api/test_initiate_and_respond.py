@@ -76,11 +76,11 @@ def test_malformed_initiation_is_422_naming_the_field_and_records_nothing(server
 # ---- respond --------------------------------------------------------------------------------------------
 def test_accepting_names_the_items_joined(server):  # R-JOINT-3
     task_id = pushed_task(server)
-    body = created(server.client("wlj").respond(task_id, "accept", ["食品经营检查", "文化市场经营检查", "食品经营检查"]))
+    body = created(server.client("wlj").respond(task_id, "accept", ["文化市场经营检查", "文化市场经营检查"]))
     assert body["late"] is False and body["position"] == head(server)
     view = office_view(server, task_id)
     wlj = next(r for r in view["responses"] if r["department_code"] == "wlj")
-    assert wlj["status"] == "accepted" and item_names(view, wlj["item_ids"]) == ["食品经营检查", "文化市场经营检查"]
+    assert wlj["status"] == "accepted" and item_names(view, wlj["item_ids"]) == ["文化市场经营检查"]
     assert wlj["responded_at"] == "2026-03-02T09:00:00+08:00" and wlj["late"] is False
 
 
@@ -110,9 +110,19 @@ def test_an_acceptance_names_task_items_and_a_refusal_a_reason(server):  # R-JOI
         assert error["details"] == {"field": "reason"}
         error = assert_error(wlj.respond(task_id, "accept", []), 422, "invalid_response")
         assert error["details"] == {"field": "item_ids"}
-        error = assert_error(wlj.respond(task_id, "accept", ["食品经营检查", "烟花爆竹检查"]), 422, "invalid_response")
+        error = assert_error(wlj.respond(task_id, "accept", ["文化市场经营检查", "烟花爆竹检查"]), 422, "invalid_response")
         assert error["details"] == {"field": "item_ids", "unknown": ["烟花爆竹检查"]}
         assert "烟花爆竹检查" in error["message"]
+
+
+def test_a_department_joins_only_its_own_items_of_the_task(server):  # R-JOINT-3
+    task_id = pushed_task(server)
+    wlj = server.client("wlj")
+    with nothing_recorded(server, task_id):
+        error = assert_error(wlj.respond(task_id, "accept", ["文化市场经营检查", "食品经营检查"]), 422, "invalid_response")
+        assert "本部门" in error["message"] and error["details"]["field"] == "item_ids"
+        assert item_names(office_view(server, task_id), error["details"]["foreign"]) == ["食品经营检查"]
+    created(wlj.respond(task_id, "accept", ["文化市场经营检查"]))
 
 
 def test_malformed_response_is_422(server):
@@ -190,3 +200,19 @@ def test_a_late_reason_must_say_something(server, clock):  # R-JOINT-4
     with nothing_recorded(server, task_id):
         for reason, code in [("", "validation_error"), ("   ", "invalid"), ("因" * 1001, "validation_error")]:
             assert_error(_late_reason(server, "gxj", task_id, reason), 422, code)
+
+
+def test_tasks_are_numbered_in_the_year_of_their_push_and_a_retry_takes_no_number(server):  # issue 15 item 7
+    scjg = server.client("scjg")
+    first = created(scjg.initiate(title="第一个任务"))
+    retried = scjg.post("/joint-tasks", json={"title": "第二个任务", "responding_departments": ["wlj"],
+                                              "window_start": "2026-03-09", "window_end": "2026-04-30",
+                                              "items": ["食品经营检查", "文化市场经营检查"]},
+                        headers={"Idempotency-Key": "numbered-once"})
+    again = scjg.post("/joint-tasks", json={"title": "第二个任务", "responding_departments": ["wlj"],
+                                            "window_start": "2026-03-09", "window_end": "2026-04-30",
+                                            "items": ["食品经营检查", "文化市场经营检查"]},
+                      headers={"Idempotency-Key": "numbered-once"})
+    third = created(server.client("wlj").initiate(title="第三个任务", responding_departments=["scjg"]))
+    numbers = [office_view(server, t["id"])["number"] for t in (first, created(retried), created(again), third)]
+    assert numbers == ["联检〔2026〕0001号", "联检〔2026〕0002号", "联检〔2026〕0002号", "联检〔2026〕0003号"]

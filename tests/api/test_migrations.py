@@ -84,7 +84,7 @@ def test_a_fresh_store_is_migrated_to_head_with_every_table_and_index_the_code_d
     engine = create_engine(database_url)
     try:
         assert migrations.upgrade(engine) == (None, migrations.head())
-        assert _revision(engine) == migrations.head() == migrations.BASELINE
+        assert _revision(engine) == migrations.head() == "0002_task_numbers"
         found = inspect(engine)
         for table in _model_tables():
             assert found.has_table(table.name), table.name
@@ -111,7 +111,7 @@ def test_a_store_created_before_migrations_is_adopted_in_place_and_serves_the_sa
     finally:
         old.close()
     monkeypatch.undo()
-    assert len(before["tasks"]["office"]["items"]) == 6 and rows["subjects"] and rows["auth_tokens"]
+    assert len(before["tasks"]["office"]["items"]) == 11 and rows["subjects"] and rows["auth_tokens"]
 
     new = build_services(_settings(database_url), clock)
     try:
@@ -132,7 +132,7 @@ def test_a_store_from_before_the_failures_table_gains_it_and_its_missing_indexes
             conn.execute(text("DROP TABLE projection_failures"))
             conn.execute(text("DROP INDEX ix_task_departments_late"))
             conn.execute(read_tables.projection_tracking.insert().values(name="tasks", position=7))
-        assert migrations.upgrade(engine) == (None, migrations.BASELINE)
+        assert migrations.upgrade(engine) == (None, migrations.head())  # adopted at the baseline, then 0002
         found = inspect(engine)
         assert found.has_table("projection_failures")
         assert "ix_task_departments_late" in {i["name"] for i in found.get_indexes("task_departments")}
@@ -156,8 +156,8 @@ LATER_REVISION = '''
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0002_test_note"
-down_revision = "0001_baseline"
+revision = "0003_test_note"
+down_revision = "0002_task_numbers"
 branch_labels = depends_on = None
 
 
@@ -167,7 +167,7 @@ def upgrade():
 
 
 def test_an_adopted_store_then_gets_the_revisions_after_the_baseline(database_url, tmp_path, monkeypatch):
-    (tmp_path / "0002_test_note.py").write_text(LATER_REVISION)
+    (tmp_path / "0003_test_note.py").write_text(LATER_REVISION)
     packaged = migrations.config
 
     def with_later_revision(connection=None):  # type: ignore[no-untyped-def]
@@ -182,7 +182,7 @@ def test_an_adopted_store_then_gets_the_revisions_after_the_baseline(database_ur
         _schema_as_before_migrations(engine)
         with engine.begin() as conn:
             conn.execute(tables.departments.insert().values(code="scjg", name="市场监督管理局", kind="department"))
-        assert migrations.upgrade(engine) == (None, "0002_test_note")
+        assert migrations.upgrade(engine) == (None, "0003_test_note")
         with engine.connect() as conn:
             assert conn.execute(text("SELECT code, note FROM departments")).all() == [("scjg", "kept")]
     finally:

@@ -13,7 +13,7 @@ def test_a_responder_sees_every_status_but_only_its_own_details(server):  # R-JO
     task_id = responded_task(server)
     view = created(server.client("wlj").get(f"/joint-tasks/{task_id}"), 200)
     responses = {r["department_code"]: r for r in view["responses"]}
-    assert item_names(view, responses["wlj"]["item_ids"]) == ["食品经营检查"] and responses["gxj"]["status"] == "declined"
+    assert item_names(view, responses["wlj"]["item_ids"]) == ["文化市场经营检查"] and responses["gxj"]["status"] == "declined"
     assert responses["gxj"]["department_name"] == "工业和信息化局"
     assert "reason" not in responses["gxj"] and "item_ids" not in responses["gxj"]
     lead_view = created(server.client("scjg").get(f"/joint-tasks/{task_id}"), 200)
@@ -46,12 +46,12 @@ def test_the_timeline_tells_the_story_one_chinese_sentence_per_event_in_order(se
     created(server.client("scjg").post(f"/joint-tasks/{task_id}/inspection-day/proposals",
                                        json={"day": INSPECTION_DAY}))
     position = created(server.client("wlj").post(f"/joint-tasks/{task_id}/inspection-day/agreements"))["position"]
-    timeline = created(server.client("gxj").get(f"/joint-tasks/{task_id}/timeline",
+    timeline = created(server.client("scjg").get(f"/joint-tasks/{task_id}/timeline",
                                                 params={"min_position": position}), 200)
     rows = timeline["items"]
     assert [(r["actor_department"], r["summary"]) for r in rows] == [
         ("scjg", "市场监督管理局发起联合任务“餐饮单位食品安全联合检查”，推送给文化和旅游局、工业和信息化局，响应期限 2026-03-04"),
-        ("wlj", "文化和旅游局响应：参加（事项：食品经营检查）"),
+        ("wlj", "文化和旅游局响应：参加（事项：文化市场经营检查）"),
         ("gxj", "工业和信息化局响应：不参加（理由：本季度无相关检查任务），已逾期"),
         ("scjg", "市场监督管理局提议联合检查日为 2026-03-10"),
         ("wlj", "文化和旅游局同意联合检查日 2026-03-10"),
@@ -157,3 +157,16 @@ def test_malformed_list_queries_are_422(server):
         error = assert_error(server.client("scjg").get("/joint-tasks", params=params), 422, "validation_error")
         assert error["details"][0]["field"] == next(iter(params)), params
     assert_error(server.client().get("/joint-tasks"), 401, "unauthenticated")
+
+
+def test_a_responders_timeline_hides_what_its_responses_table_hides(server):  # R-JOINT-2, issue 15 item 6
+    task_id = responded_task(server)  # gxj declined with a reason
+    position = wait_for_read_models(server)
+    lines = {(r["actor_department"], r["event_type"]): r for r in created(server.client("wlj").get(
+        f"/joint-tasks/{task_id}/timeline", params={"min_position": position}), 200)["items"]}
+    gxj = lines[("gxj", "Responded")]
+    assert gxj["summary"] == "工业和信息化局响应：不参加" and "reason" not in gxj["data"]
+    assert "（事项：文化市场经营检查）" in lines[("wlj", "Responded")]["summary"]  # its own, in full
+    lead = {(r["actor_department"], r["event_type"]): r for r in created(server.client("scjg").get(
+        f"/joint-tasks/{task_id}/timeline", params={"min_position": position}), 200)["items"]}
+    assert lead[("gxj", "Responded")]["summary"] == "工业和信息化局响应：不参加（理由：本季度无相关检查任务）"

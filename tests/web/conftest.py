@@ -44,20 +44,46 @@ def browser() -> Iterator[Any]:
             instance.close()
 
 
+class ConsoleWatch:
+    """console.error messages of a page. A test that provokes an API refusal allows that HTTP status, which
+    Chromium logs as 'Failed to load resource: … status of 422'."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self.allowed: set[int] = set()
+
+    def allow(self, *statuses: int) -> None:
+        self.allowed.update(statuses)
+
+    def problems(self) -> list[str]:
+        return [m for m in self.messages if not any(f"status of {s} " in m for s in self.allowed)]
+
+
 @pytest.fixture
 def page(browser: Any, server: Any) -> Iterator[Any]:
-    """A fresh browser context (its own sessionStorage) on the live server; fails on any uncaught script error."""
+    """A fresh browser context (its own storage) on the live server; the test fails on any uncaught script error
+    and on any console.error of its pages (issue 15), but for the HTTP statuses it allows (`console`)."""
     context = browser.new_context(base_url=server.base_url, locale="zh-CN", timezone_id="Asia/Shanghai",
                                   viewport={"width": 1366, "height": 860})
     context.set_default_timeout(10_000)
     tab = context.new_page()
     errors: list[str] = []
+    watch = ConsoleWatch()
     tab.on("pageerror", lambda error: errors.append(str(error)))
+    context.on("console", lambda m: watch.messages.append(m.text) if m.type == "error" else None)
+    tab.console_watch = watch
     try:
         yield tab
     finally:
         context.close()
     assert not errors, f"script errors in the page: {errors}"
+    assert not watch.problems(), f"console errors on the page: {watch.problems()}"
+
+
+@pytest.fixture
+def console(page: Any) -> ConsoleWatch:
+    """The page's console watch, to allow the HTTP statuses a test provokes on purpose."""
+    return page.console_watch
 
 
 @pytest.fixture

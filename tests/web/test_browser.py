@@ -79,33 +79,40 @@ def test_lead_initiates_a_task_through_the_form_and_sees_it_in_my_tasks(page, se
     assert sorted(d["department"] for d in task["departments"] if d["role"] == "responder") == ["gxj", "wlj"]
 
 
-def test_responder_accepts_with_one_item_and_sees_status_and_timeline(page, server, screenshot):  # R-JOINT-3
+def test_responder_accepts_its_own_item_and_sees_status_items_and_timeline(page, server, screenshot):  # R-JOINT-3
     task_id = server.client("scjg").initiate(title=TITLE).json()["id"]
     login(page, "wlj")
     page.get_by_role("link", name=TITLE).click()
     expect(page.get_by_role("heading", name=TITLE, level=1)).to_be_visible()
     wlj = page.locator('.responses-table tr[data-department="wlj"]')
     expect(wlj.locator(".response-status")).to_have_text("待响应")
+    items = page.locator(".items-by-department")
+    expect(items.locator('[data-department="scjg"]')).to_contain_text("食品经营检查")  # labelled by department
+    expect(items.locator('[data-department="wlj"]')).to_contain_text("待该部门响应")
 
     form = page.locator("form", has=page.get_by_role("heading", name="响应本任务"))
+    expect(form.get_by_label("食品经营检查")).to_have_count(0)  # another department's item is not offered
     form.get_by_label("参加", exact=True).check()
-    form.get_by_label("食品经营检查").check()
+    form.get_by_label("文化市场经营检查").check()
     form.get_by_role("button", name="提交响应").click()
 
     expect(page.get_by_role("status")).to_contain_text("已提交响应：参加")
     expect(wlj.locator(".response-status")).to_have_text("参加")
-    expect(wlj).to_contain_text("食品经营检查")
-    expect(page.locator("ol.timeline li", has_text="文化和旅游局响应：参加（事项：食品经营检查）")).to_have_count(1)
+    expect(wlj).to_contain_text("文化市场经营检查")
+    expect(items.locator('[data-department="wlj"]')).to_contain_text("参加检查")
+    expect(page.locator("ol.timeline li", has_text="文化和旅游局响应：参加（事项：文化市场经营检查）")).to_have_count(1)
     expect(page.get_by_role("heading", name="响应本任务")).to_have_count(0)  # answered: the action is gone
     screenshot()
 
     body = server.client("wlj").get(f"/joint-tasks/{task_id}").json()
     response = {r["department_code"]: r for r in body["responses"]}["wlj"]
     names = {i["id"]: i["name"] for i in body["item_details"]}
-    assert response["status"] == "accepted" and [names[i] for i in response["item_ids"]] == ["食品经营检查"]
+    assert response["status"] == "accepted" and [names[i] for i in response["item_ids"]] == ["文化市场经营检查"]
+    assert "respond" not in body["actions"]
 
 
-def test_window_ending_before_it_starts_shows_the_api_message_and_records_nothing(page, server, screenshot):
+def test_window_ending_before_it_starts_shows_the_api_message_and_records_nothing(page, server, console, screenshot):
+    console.allow(422)  # the refusal this test provokes
     login(page, "scjg")
     open_new_task_form(page)
     fill_task_form(page, title=TITLE, departments=["文化和旅游局"], start="2026-04-30", end="2026-03-09")

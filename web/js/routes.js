@@ -1,11 +1,24 @@
 // Every page of the app and the side menu. A new page: import its view, add a route, and (if it has one) a menu
 // entry. `office: true` shows a menu entry to the joint meeting office only; `public: true` routes need no login.
+import { drawView } from "./views/draw.js";
+import { drawRecordView } from "./views/draw-record.js";
+import { calendarView } from "./views/calendar.js";
 import { homeView } from "./views/home.js";
 import { lateResponsesView } from "./views/late-responses.js";
 import { loginView } from "./views/login.js";
+import { matchingView } from "./views/matching.js";
 import { newTaskView } from "./views/new-task.js";
+import { noticesView } from "./views/notices.js";
+import {
+  departmentFiguresView, fusionSuggestionsView, overdueResultsView, tasksWithoutDayView,
+} from "./views/oversight.js";
 import { taskView } from "./views/task.js";
 import { tasksView } from "./views/tasks.js";
+import { verifyDrawView } from "./views/verify-draw.js";
+import { checkItemFormView, checkItemView, checkItemsView } from "./views/check-items.js";
+import { inspectorView, inspectorsView, newInspectorView } from "./views/inspectors.js";
+import { planFormView, planView, plansView } from "./views/plans.js";
+import { newSubjectView, subjectView, subjectsView } from "./views/subjects.js";
 
 const UUID = "([0-9a-fA-F-]{36})";
 
@@ -16,6 +29,31 @@ export const ROUTES = [
   { pattern: /^\/tasks\/new$/, view: newTaskView, nav: "new", title: "发起联合任务" },
   { pattern: new RegExp(`^/tasks/${UUID}$`), view: taskView, nav: "tasks", title: "任务详情" },
   { pattern: /^\/oversight\/late-responses$/, view: lateResponsesView, nav: "late", title: "逾期响应" },
+  { pattern: /^\/oversight\/tasks-without-day$/, view: tasksWithoutDayView, nav: "no-day", title: "未确定检查日" },
+  { pattern: /^\/oversight\/overdue-results$/, view: overdueResultsView, nav: "overdue-results", title: "结果逾期" },
+  { pattern: /^\/oversight\/department-figures$/, view: departmentFiguresView, nav: "figures", title: "部门响应统计" },
+  { pattern: /^\/oversight\/fusion-suggestions$/, view: fusionSuggestionsView, nav: "fusion", title: "融合建议" },
+  { pattern: /^\/notices$/, view: noticesView, nav: "notices", title: "通报" },
+  { pattern: /^\/calendar$/, view: calendarView, nav: "calendar", title: "工作日历" },
+  { pattern: /^\/check-items$/, view: checkItemsView, nav: "check-items", title: "抽查事项清单" },
+  { pattern: /^\/check-items\/new$/, view: checkItemFormView, nav: "check-items", title: "新增抽查事项" },
+  { pattern: new RegExp(`^/check-items/${UUID}$`), view: checkItemView, nav: "check-items", title: "抽查事项详情" },
+  { pattern: new RegExp(`^/check-items/${UUID}/edit$`), view: checkItemFormView, nav: "check-items",
+    title: "修改抽查事项" },
+  { pattern: /^\/plans$/, view: plansView, nav: "plans", title: "抽查工作计划" },
+  { pattern: /^\/plans\/new$/, view: planFormView, nav: "plans", title: "编制抽查工作计划" },
+  { pattern: new RegExp(`^/plans/${UUID}$`), view: planView, nav: "plans", title: "计划详情" },
+  { pattern: new RegExp(`^/plans/${UUID}/edit$`), view: planFormView, nav: "plans", title: "修改计划" },
+  { pattern: /^\/subjects$/, view: subjectsView, nav: "subjects", title: "检查对象名录" },
+  { pattern: /^\/subjects\/new$/, view: newSubjectView, nav: "subjects", title: "新增检查对象" },
+  { pattern: /^\/subjects\/([0-9A-Za-z-]{1,32})$/, view: subjectView, nav: "subjects", title: "检查对象详情" },
+  { pattern: /^\/inspectors$/, view: inspectorsView, nav: "inspectors", title: "执法检查人员名录" },
+  { pattern: /^\/inspectors\/new$/, view: newInspectorView, nav: "inspectors", title: "登记执法检查人员" },
+  { pattern: /^\/inspectors\/([0-9]{17}[0-9Xx])$/, view: inspectorView, nav: "inspectors", title: "执法检查人员详情" },
+  { pattern: new RegExp(`^/tasks/${UUID}/draw$`), view: drawView, nav: "tasks", title: "抽取检查对象" },
+  { pattern: new RegExp(`^/tasks/${UUID}/matching$`), view: matchingView, nav: "tasks", title: "匹配检查人员" },
+  { pattern: new RegExp(`^/draws/${UUID}$`), view: drawRecordView, nav: "tasks", title: "抽取记录" },
+  { pattern: /^\/public\/verify-draw$/, view: verifyDrawView, public: true, nav: "verify-draw", title: "抽取结果核验" },
 ];
 
 export const MENU = [
@@ -28,9 +66,30 @@ export const MENU = [
     ],
   },
   {
+    label: "名录与清单",
+    items: [
+      { nav: "check-items", href: "#/check-items", label: "抽查事项清单" },
+      { nav: "plans", href: "#/plans", label: "抽查工作计划" },
+      { nav: "subjects", href: "#/subjects", label: "检查对象名录" },
+      { nav: "inspectors", href: "#/inspectors", label: "执法检查人员名录" },
+    ],
+  },
+  {
     label: "监督管理",
     items: [
       { nav: "late", href: "#/oversight/late-responses", label: "逾期响应", office: true },
+      { nav: "no-day", href: "#/oversight/tasks-without-day", label: "未确定检查日", office: true },
+      { nav: "overdue-results", href: "#/oversight/overdue-results", label: "结果逾期", office: true },
+      { nav: "figures", href: "#/oversight/department-figures", label: "部门响应统计", office: true },
+      { nav: "fusion", href: "#/oversight/fusion-suggestions", label: "融合建议", office: true },
+      { nav: "notices", href: "#/notices", label: "通报" },
+      { nav: "calendar", href: "#/calendar", label: "工作日历", office: true },
+    ],
+  },
+  {
+    label: "公开查询",
+    items: [
+      { nav: "verify-draw", href: "#/public/verify-draw", label: "抽取结果核验" },
     ],
   },
 ];

@@ -123,3 +123,54 @@ export function dueBadge(due) {
   const [text, urgency] = dueText(due);
   return text ? h("span", { class: `badge due due-${urgency}` }, text) : null;
 }
+
+/**
+ * The result area of a list page: fetchPage() → {items, total, …}; render(items, total, data) → the table.
+ * The newest load wins; errors go to the page's alert. load() re-reads,
+ * saves the state in the address, and shows the pager; a page past the end moves back to the last one.
+ */
+export function pagedResults({ ctx, state, save = () => {}, fetchPage, render, sizes = [20, 50, 100] }) {
+  const results = h("div", { class: "results" });
+  let loading = 0;
+  async function load() {
+    const mine = ++loading;
+    save();
+    results.setAttribute("aria-busy", "true");
+    try {
+      const data = await fetchPage();
+      if (mine !== loading || !ctx.isCurrent()) return;
+      const pages = Math.max(1, Math.ceil(data.total / state.size));
+      if (state.page > pages && data.total > 0) {
+        state.page = pages;
+        load();
+        return;
+      }
+      replace(results, render(data.items, data.total, data), pager({
+        page: state.page, pageSize: state.size, total: data.total, sizes,
+        onPage: (p) => { state.page = p; load(); },
+        onSize: (s) => { state.size = s; state.page = 1; load(); },
+      }));
+    } catch (error) {
+      if (mine !== loading) return;
+      replace(results);
+      showAlert(error);
+    } finally {
+      if (mine === loading) results.removeAttribute("aria-busy");
+    }
+  }
+  return { results, load };
+}
+
+/** After a command on a page: clear the alert, re-read the page (`load`), say what happened, and move focus to the
+ * element marked data-focus-after (else the page's heading). */
+export async function reloadAfterCommand(ctx, root, load, message) {
+  showAlert("");
+  try {
+    await load();
+  } catch (error) {
+    showAlert(error);
+  }
+  if (!ctx.isCurrent()) return;
+  if (message) showNotice(message);
+  (root.querySelector("[data-focus-after]") || root.querySelector("h1"))?.focus();
+}

@@ -19,7 +19,7 @@ from api.http.schemas import (
     TaskIn,
 )
 from api.bootstrap import Services
-from api.http.timeline import describe
+from api.http.timeline import describe, redacted
 from domain.usecases import CommandResult
 from domain.joint_task import JointTask
 from domain.task_actions import available_actions
@@ -88,9 +88,11 @@ def get_task(task_id: UUID, principal: CurrentPrincipal, services: ServicesDep) 
 @router.get("/{task_id}/timeline")
 def task_timeline(task_id: UUID, principal: CurrentPrincipal, services: ServicesDep, _: ReadAfter) -> dict:
     """Who did what, when: one readable line per recorded event."""
-    visible_task(services, principal, task_id)
+    task = visible_task(services, principal, task_id)
     names = department_names(services)
     rows = queries.timeline(services.engine, str(task_id))
+    if not _sees_all(task, principal):  # another responder's items and reasons, as in the responses table
+        rows = [row if row["actor_department"] == principal.department_code else redacted(row) for row in rows]
     with services.engine.connect() as conn:
         item_names = checklist.item_names(conn, [i for row in rows for i in row["data"].get("item_ids", ())])
     items = [row | {"summary": describe(row, names, item_names)} for row in rows]
@@ -184,8 +186,13 @@ def visible_task(services: Services, principal: Principal, task_id: UUID) -> Joi
     return task
 
 
+def _sees_all(task: JointTask, principal: Principal) -> bool:
+    """The lead and the office read every department's response in full; a responder its own."""
+    return principal.is_office or principal.department_code == task.lead_department
+
+
 def _task_view(task: JointTask, principal: Principal, names: dict[str, str], now: Any) -> dict:
-    sees_all = principal.is_office or principal.department_code == task.lead_department
+    sees_all = _sees_all(task, principal)
     responses = []
     for code, r in task.responses.items():
         entry: dict[str, Any] = {"department_code": code, "department_name": names.get(code, code),
@@ -196,7 +203,7 @@ def _task_view(task: JointTask, principal: Principal, names: dict[str, str], now
                       "late_reason": r["late_reason"]}
         responses.append(entry)
     return {
-        "id": task.id, "title": task.title, "status": task.status, "version": task.version,
+        "id": task.id, "number": task.number, "title": task.title, "status": task.status, "version": task.version,
         "lead_department": {"code": task.lead_department, "name": names.get(task.lead_department)},
         "initiator_role": task.initiator_role, "planned": task.planned, "items": task.items,
         "window_start": task.window_start, "window_end": task.window_end, "note": task.note,
@@ -206,4 +213,8 @@ def _task_view(task: JointTask, principal: Principal, names: dict[str, str], now
         "day_agreements": task.day_agreements, "agreed_day": task.agreed_day,
         "inspections": task.inspections, "publications": task.publications, "cancelled": task.cancelled,
         "merged_into": task.merged_into, "merged_from": task.merged_from,
+        # the draws (R-DRAW-5): ids and states for the pages that show them; the record is GET /draws/{id}
+        "current_draw": task.current_draw, "drawn_subjects": task.drawn_subjects,
+        "draws": {draw_id: {"status": d["status"], "committed_at": iso(d["committed_at"]),
+                            "redraw_of": d["redraw_of"]} for draw_id, d in task.draws.items()},
     }

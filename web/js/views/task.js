@@ -2,9 +2,11 @@
 import { api, commandSender, lastPosition, session } from "../api.js";
 import { departmentNames } from "../data.js";
 import { field, h, replace, uid } from "../dom.js";
-import { RESPONSE_STATUS, date, dateTime, lateLabel } from "../format.js";
+import { RESPONSE_STATUS, date, dateTime, lateLabel, taskNumber } from "../format.js";
+import { debounce, subscribe } from "../live.js";
 import {
-  busy, clearFormError, formErrorBox, heading, provisionalMark, showAlert, showFormError, showNotice, statusBadge,
+  busy, clearFormError, dueBadge, formErrorBox, heading, provisionalMark, reloadAfterCommand, showAlert,
+  showFormError, statusBadge,
 } from "../ui.js";
 
 export async function taskView(ctx) {
@@ -22,20 +24,13 @@ export async function taskView(ctx) {
     replace(root, ...page(task, timeline.items, names, afterCommand));
   }
 
-  /** After a command: say what happened, re-read (the timeline waits for the command's position), refocus. */
-  async function afterCommand(message) {
-    showAlert("");
-    try {
-      await load();
-    } catch (error) {
-      showAlert(error);
-    }
-    if (!ctx.isCurrent()) return;
-    showNotice(message);
-    root.querySelector("h1")?.focus();
-  }
+  /** After a command: re-read (the timeline waits for the command's position), say what happened, refocus. */
+  const afterCommand = (message) => reloadAfterCommand(ctx, root, load, message);
 
   await load();
+  // Live: another department's response, a proposed day, a cancellation… appear without reloading the page.
+  const refresh = debounce(() => load().catch(showAlert), 300);
+  subscribe((message) => { if (message.task_id === id || message.type === "resync") refresh(); });
   return root;
 }
 
@@ -78,12 +73,11 @@ function basics(task, names) {
       row("检查时间窗口", `${date(task.window_start)} 至 ${date(task.window_end)}`),
       row("推送时间", dateTime(task.pushed_at)),
       row("响应期限", h("span", { class: "deadline" }, `${date(task.response_deadline)} 24:00 前`),
-        task.deadline_provisional ? provisionalMark() : null),
+        task.deadline_provisional ? provisionalMark() : null, task.response_due ? dueBadge(task.response_due) : null),
       row("提议检查日", task.proposed_day ? `${date(task.proposed_day)}（已同意：${agreedBy || "无"}）` : "—"),
       row("联合检查日", task.agreed_day ? date(task.agreed_day) : "未确定"),
-      row("任务编号", h("span", { class: "mono" }, task.id)),
-      wideRow("抽查事项", h("ul", { class: "plain" }, task.item_details.map((i) =>
-        h("li", { "data-item-id": i.id }, i.code ? `${i.name}（${i.code}）` : i.name)))),
+      row("任务编号", h("span", { class: "task-number", title: task.id }, taskNumber(task))),
+      wideRow("抽查事项", itemsByDepartment(task, names)),
       wideRow("备注", task.note || "—"),
       task.cancelled ? wideRow("撤销", `${dateTime(task.cancelled.at)}，理由：${task.cancelled.reason}`) : null,
       task.merged_into
@@ -92,6 +86,33 @@ function basics(task, names) {
         ? wideRow("并入本任务", h("ul", { class: "plain" }, task.merged_from.map((t, i) =>
           h("li", {}, h("a", { href: `#/tasks/${t}` }, `被融合任务 ${i + 1}`)))))
         : null));
+}
+
+/** The task's items grouped by the department that owns each, and whether it will be inspected (R-JOINT-3). */
+function itemsByDepartment(task, names) {
+  const lead = task.lead_department.code;
+  const responses = Object.fromEntries(task.responses.map((r) => [r.department_code, r]));
+  const groups = new Map();
+  for (const item of task.item_details) {
+    const owner = item.department_code || lead;
+    if (!groups.has(owner)) groups.set(owner, []);
+    groups.get(owner).push(item);
+  }
+  const fate = (owner, item) => {
+    if (owner === lead) return ["牵头部门检查", "joined"];
+    const r = responses[owner];
+    if (!r || r.status === "pending") return ["待该部门响应", "pending"];
+    if (r.status === "declined") return ["该部门不参加，本次不检查此事项", "dropped"];
+    if (r.item_ids && !r.item_ids.includes(item.id)) return ["该部门未选择，本次不检查此事项", "dropped"];
+    return ["参加检查", "joined"];
+  };
+  return h("div", { class: "items-by-department" }, [...groups].map(([owner, items]) => h("div", {
+    class: "item-group", "data-department": owner }, h("div", { class: "item-owner" }, names[owner] || owner),
+  h("ul", { class: "plain" }, items.map((i) => {
+    const [text, kind] = fate(owner, i);
+    return h("li", { "data-item-id": i.id, class: `item-${kind}` }, i.code ? `${i.name}（${i.code}）` : i.name,
+      h("span", { class: `badge item-fate-${kind}` }, text));
+  })))));
 }
 
 function responsesSection(task) {
@@ -121,17 +142,21 @@ function progressSection(task, names) {
   const rows = task.participants.map((code) => {
     const inspection = task.inspections[code];
     const publication = task.publications[code];
-    return h("tr", {},
+    const agreed = (task.day_agreements || []).includes(code);
+    let day = "未提议";
+    if (task.agreed_day) day = date(task.agreed_day);
+    else if (task.proposed_day) day = `${date(task.proposed_day)}（${agreed ? "已同意" : "待同意"}）`;
+    return h("tr", { "data-department": code },
       h("th", { scope: "row" }, names[code] || code),
       h("td", {}, code === task.lead_department.code ? "牵头部门" : "响应部门"),
-      h("td", {}, task.proposed_day ? ((task.day_agreements || []).includes(code) ? "已同意" : "待同意") : "—"),
+      h("td", { class: "day-cell" }, day),
       h("td", {}, inspection ? date(inspection.completed_on) : "—"),
       h("td", {}, inspection ? date(inspection.publish_deadline) : "—"),
       h("td", {}, publication ? [dateTime(publication.at), publication.late ? "（逾期）" : ""] : "—"));
   });
   return h("section", { class: "card", "aria-labelledby": "progress-title" },
     h("h2", { id: "progress-title" }, "检查与公示进度"),
-    h("table", { class: "grid" },
+    h("table", { class: "grid progress-table" },
       h("thead", {}, h("tr", {},
         ["参与部门", "角色", "检查日", "检查完成日期", "公示期限", "公示时间"].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, rows)));
@@ -148,19 +173,14 @@ function timelineSection(items) {
 
 // ---- actions: only those that apply to the logged-in department ----------------------------------------
 function actionForms(task, me, names, done) {
-  const code = me.department_code;
-  const office = (me.roles || []).includes("office");
-  const open = !["cancelled", "merged"].includes(task.status);
-  if (!open) return [];
-  const mine = task.responses.find((r) => r.department_code === code);
-  const lead = task.lead_department.code === code;
-  const participant = task.participants.includes(code);
-  const waiting = task.responses.some((r) => r.status === "pending" && !r.late); // deadline not passed yet
+  // What the server says this department may do now (task.actions): never guessed here (issue 15 item 4).
+  const can = new Set(task.actions || []);
+  const mine = task.responses.find((r) => r.department_code === me.department_code);
   const base = `/joint-tasks/${task.id}`;
   const forms = [];
 
-  if (mine && mine.status === "pending" && !task.agreed_day) forms.push(respondForm(task, mine, base, done));
-  if (mine && mine.late && !mine.late_reason) {
+  if (can.has("respond")) forms.push(respondForm(task, mine, me, base, done));
+  if (can.has("give_late_reason") && !can.has("respond")) { // a late answer's form takes the reason itself
     forms.push(simpleForm({
       title: "说明逾期理由", submit: "提交逾期理由", path: `${base}/late-reason`, done,
       fields: [field({ label: "逾期理由", name: "reason", type: "textarea", required: true,
@@ -169,7 +189,7 @@ function actionForms(task, me, names, done) {
       message: () => "已说明逾期理由。",
     }));
   }
-  if (participant && !task.agreed_day && !waiting) {
+  if (can.has("propose_day")) {
     forms.push(simpleForm({
       title: task.proposed_day ? "重新提议检查日" : "提议检查日", submit: "提议", path: `${base}/inspection-day/proposals`,
       done,
@@ -180,7 +200,7 @@ function actionForms(task, me, names, done) {
       message: (b) => `已提议联合检查日 ${b.day}，等待其他参与部门同意。`,
     }));
   }
-  if (participant && task.proposed_day && !task.agreed_day && !(task.day_agreements || []).includes(code)) {
+  if (can.has("agree_day")) {
     forms.push(simpleForm({
       title: "同意检查日", submit: `同意 ${date(task.proposed_day)} 为联合检查日`, done,
       path: `${base}/inspection-day/agreements`, fields: [],
@@ -189,7 +209,8 @@ function actionForms(task, me, names, done) {
       message: () => `已同意联合检查日 ${date(task.proposed_day)}。`,
     }));
   }
-  if (participant && task.agreed_day && !task.inspections[code]) {
+  if (can.has("draw") || can.has("match")) forms.push(drawAndMatchLinks(task, can));
+  if (can.has("record_inspection")) {
     forms.push(simpleForm({
       title: "登记检查完成", submit: "登记检查完成", path: `${base}/inspections`, done,
       fields: [
@@ -202,16 +223,16 @@ function actionForms(task, me, names, done) {
       message: () => "已登记检查完成。",
     }));
   }
-  if (participant && task.inspections[code] && !task.publications[code]) {
+  if (can.has("publish")) {
     forms.push(simpleForm({
       title: "公示结果", submit: "公示结果", path: `${base}/publications`, done,
-      intro: `本部门的公示期限：${date(task.inspections[code].publish_deadline)}。`,
+      intro: `本部门的公示期限：${date(task.inspections[me.department_code].publish_deadline)}。`,
       fields: [field({ label: "公示说明", name: "note", type: "textarea", attrs: { maxlength: 2000 } })],
       body: ([note]) => ({ note: note.value.trim() }),
       message: () => "已公示检查结果。",
     }));
   }
-  if ((lead || office) && !Object.keys(task.publications).length) {
+  if (can.has("cancel")) {
     const form = simpleForm({
       title: "撤销任务", submit: "撤销任务", path: `${base}/cancellation`, done, danger: true,
       fields: [field({ label: "撤销理由", name: "reason", type: "textarea", required: true,
@@ -222,6 +243,16 @@ function actionForms(task, me, names, done) {
     forms.push(h("details", { class: "danger-zone" }, h("summary", {}, "撤销任务…"), form));
   }
   return forms;
+}
+
+/** Links to the draw and matching pages when this department may draw or match (R-JOINT-6). */
+function drawAndMatchLinks(task, can) {
+  return h("div", { class: "action draw-links" },
+    h("h3", {}, "随机抽取与匹配"),
+    h("div", { class: "actions" },
+      can.has("draw") ? h("a", { class: "button primary", href: `#/tasks/${task.id}/draw` }, "抽取检查对象") : null,
+      can.has("match") ? h("a", { class: "button primary", href: `#/tasks/${task.id}/matching` }, "匹配检查人员")
+        : null));
 }
 
 /** A titled form that sends one command with its own Idempotency-Key and shows the API's error beside itself. */
@@ -253,7 +284,7 @@ function simpleForm({ title, intro, fields, submit, path, body, message, done, d
   return form;
 }
 
-function respondForm(task, mine, base, done) {
+function respondForm(task, mine, me, base, done) {
   const send = commandSender();
   const errors = formErrorBox();
   const name = uid("decision");
@@ -266,14 +297,18 @@ function respondForm(task, mine, base, done) {
     h("legend", {}, "响应结果", h("span", { class: "req", "aria-hidden": "true" }, " *")),
     radio("accept", "参加", true), radio("decline", "不参加", false),
     h("p", { class: "field-error" }));
-  const itemBoxes = task.item_details.map((item) => {
+  // A department joins its own items of the task (R-JOINT-3); the others are answered by their departments.
+  const own = task.item_details.filter((i) => i.department_code === me.department_code || !i.department_code);
+  const itemBoxes = own.map((item) => {
     const id = uid("item");
     return h("div", { class: "check" },
       h("input", { type: "checkbox", id, name: "item_ids", value: item.id }), h("label", { for: id }, item.name));
   });
   const items = h("fieldset", { class: "field", "data-field": "item_ids" },
     h("legend", {}, "参加的抽查事项", h("span", { class: "req", "aria-hidden": "true" }, " *")),
-    h("div", { class: "check-grid" }, itemBoxes),
+    own.length ? h("div", { class: "check-grid" }, itemBoxes)
+      : h("p", { class: "hint" }, "本任务中没有本部门的抽查事项，只能选择“不参加”并说明理由。"),
+    h("p", { class: "hint" }, "只列出本部门的事项；选择“不参加”时，本部门的事项本次不检查。"),
     h("p", { class: "field-error" }));
   const reason = field({ label: "说明", name: "reason", type: "textarea", attrs: { maxlength: 1000 },
     hint: mine.late
@@ -290,7 +325,7 @@ function respondForm(task, mine, base, done) {
     const accept = chosen() !== "decline";
     items.hidden = !accept;
     itemBoxes.forEach((b) => { b.querySelector("input").disabled = !accept; });
-    reasonLabel.textContent = accept ? "说明（可选）" : "不参加的理由（必填）";
+    reasonLabel.textContent = accept ? (mine.late ? "逾期理由（可选）" : "说明（可选）") : "不参加的理由（必填）";
   };
   form.addEventListener("change", (event) => { if (event.target.name === name) sync(); });
   sync();

@@ -5,7 +5,7 @@ import { h, replace, uid } from "../dom.js";
 import { RESPONSE_STATUS, TASK_STATUS, date, dateTime } from "../format.js";
 import { debounce, subscribe } from "../live.js";
 import { replaceQuery } from "../router.js";
-import { dueBadge, heading, pager, provisionalMark, showAlert, statusBadge } from "../ui.js";
+import { dueBadge, heading, pagedResults, provisionalMark, statusBadge } from "../ui.js";
 
 const TABS = [
   { key: "all", role: "any", label: "全部" },
@@ -48,7 +48,19 @@ export async function tasksView(ctx) {
   const me = session.get();
   const names = await departmentNames();
   const panelId = uid("tasks-panel");
-  const results = h("div", { class: "results" });
+
+  const { results, load } = pagedResults({
+    ctx, state, sizes: SIZES, save: () => writeState(state),
+    fetchPage: async () => {
+      const tab = TABS.find((t) => t.key === state.tab);
+      const [data, inbox] = await Promise.all([api("GET", "/joint-tasks", {
+        query: { role: tab.role, status: state.status, q: state.q, sort: state.sort, order: state.order,
+          page: state.page, page_size: state.size, min_position: lastPosition() },
+      }), api("GET", "/inbox", { query: { min_position: lastPosition() } })]);
+      return { ...data, todo: new Map(inbox.items.map((i) => [i.task_id, i.label])) };
+    },
+    render: (items, total, data) => table(items, state, names, me, data.todo),
+  });
 
   // ---- tabs (arrow keys move between them, as in any tab list) ----
   const tabs = TABS.map((t) => h("button", {
@@ -119,38 +131,6 @@ export async function tasksView(ctx) {
 
   const panel = h("div", { role: "tabpanel", id: panelId, "aria-labelledby": `tab-${state.tab}` }, filters, results);
 
-  let loading = 0;
-  async function load() {
-    const mine = ++loading;
-    writeState(state);
-    results.setAttribute("aria-busy", "true");
-    try {
-      const tab = TABS.find((t) => t.key === state.tab);
-      const [data, inbox] = await Promise.all([api("GET", "/joint-tasks", {
-        query: { role: tab.role, status: state.status, q: state.q, sort: state.sort, order: state.order,
-          page: state.page, page_size: state.size, min_position: lastPosition() },
-      }), api("GET", "/inbox", { query: { min_position: lastPosition() } })]);
-      if (mine !== loading || !ctx.isCurrent()) return;
-      const pages = Math.max(1, Math.ceil(data.total / state.size));
-      if (state.page > pages && data.total > 0) {
-        state.page = pages;
-        load();
-        return;
-      }
-      const todo = new Map(inbox.items.map((i) => [i.task_id, i.label]));
-      replace(results, table(data.items, state, names, me, todo), pager({
-        page: state.page, pageSize: state.size, total: data.total, sizes: SIZES,
-        onPage: (p) => { state.page = p; load(); },
-        onSize: (s) => { state.size = s; state.page = 1; load(); },
-      }));
-    } catch (error) {
-      if (mine !== loading) return;
-      replace(results);
-      showAlert(error);
-    } finally {
-      if (mine === loading) results.removeAttribute("aria-busy");
-    }
-  }
   await load();
   // Live: a task pushed to my department, or a change on one I see, shows without reloading the page.
   const refresh = debounce(() => load(), 300);

@@ -6,7 +6,8 @@ lacked (e.g. `projection_failures`, indexes added later), exactly as those versi
 
 The events table is not here: eventsourcing-sqlalchemy creates it when the application's recorder is built.
 
-This revision reads the table modules as they are. Before the first later revision that alters a table created
+This revision reads the table modules as they are, less the tables later revisions create (`LATER`: add each
+new table's name there when its revision is written). Before the first later revision that alters a table created
 here, freeze it: replace the body of `upgrade` by the `op.create_table`/`op.create_index` calls of the schema as
 it stands at this revision, each with `if_not_exists=True` (on a checkout of this revision, with this file moved
 aside, `alembic -c api/storage/migrations/alembic.ini revision --autogenerate` against an empty PostgreSQL store renders
@@ -27,11 +28,20 @@ branch_labels = None
 depends_on = None
 
 
+# Tables of the table modules that a later revision creates (their revision names them)
+LATER = {"task_numbers"}  # 0002_task_numbers
+
+
+def _baseline_tables(metadata):  # type: ignore[no-untyped-def]
+    return [table for table in metadata.sorted_tables if table.name not in LATER]
+
+
 def upgrade() -> None:
     bind = op.get_bind()
     for metadata in models():
-        metadata.create_all(bind)  # the tables that are missing, with their indexes
-        for table in metadata.sorted_tables:  # indexes added to tables that already existed
+        tables = _baseline_tables(metadata)
+        metadata.create_all(bind, tables=tables)  # the tables that are missing, with their indexes
+        for table in tables:  # indexes added to tables that already existed
             for index in table.indexes:
                 index.create(bind, checkfirst=True)
 
@@ -39,4 +49,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     for metadata in reversed(models()):
-        metadata.drop_all(bind)
+        metadata.drop_all(bind, tables=_baseline_tables(metadata))

@@ -1,0 +1,95 @@
+// The joint meeting office's oversight tables beyond late responses (R-OVER-1, R-JOINT-5, R-PUB-1, R-JOINT-8):
+// tasks without an agreed inspection day, overdue results, and fusion suggestions. Department figures and their
+// charts are in oversight-figures.js; the shared frame (as_of, exports) in oversight-common.js.
+import { api, lastPosition } from "../api.js";
+import { departmentNames } from "../data.js";
+import { h } from "../dom.js";
+import { TASK_STATUS, date, dateTime, taskNumber } from "../format.js";
+import { heading, statusBadge } from "../ui.js";
+import { gridTable, oversightPage } from "./oversight-common.js";
+
+export { departmentFiguresView } from "./oversight-figures.js";
+
+const RESULT_STATE = { not_entered: "检查后未录入结果", not_published: "逾期未公示" };
+
+function taskLink(id, title) {
+  return h("a", { href: `#/tasks/${id}` }, title || taskNumber({ id }));
+}
+
+/** 未确定检查日: live tasks whose responses are in (or overdue) and whose inspection day is not agreed. */
+export async function tasksWithoutDayView(ctx) {
+  return oversightPage(ctx, {
+    route: "/oversight/tasks-without-day", path: "/oversight/tasks-without-day", name: "tasks-without-day",
+    title: "未确定检查日",
+    lead: "各部门已响应完毕（或响应已逾期），但尚未商定联合检查日的进行中任务，按响应期限先后排列。",
+    render: (body) => gridTable({
+      className: "no-day-table", caption: "未确定检查日的任务",
+      headers: ["任务名称", "牵头部门", "状态", "推送时间", "响应期限", "未响应部门数", "提议检查日", "距窗口结束"],
+      rows: body.items.map((t) => h("tr", { "data-task-id": t.task_id },
+        h("td", { class: "title-cell" }, taskLink(t.task_id, t.title)),
+        h("td", {}, t.lead_department_name || t.lead_department),
+        h("td", {}, t.status in TASK_STATUS ? statusBadge(t.status) : t.status),
+        h("td", { class: "deadline" }, dateTime(t.pushed_at)),
+        h("td", { class: "deadline" }, date(t.response_deadline)),
+        h("td", { class: "num" }, String(t.pending)),
+        h("td", { class: "deadline" }, t.proposed_day ? date(t.proposed_day) : "尚未提议"),
+        h("td", { class: "num" }, t.window_days_left < 0 ? h("span", { class: "badge late" },
+          `窗口已过 ${-t.window_days_left} 天`) : `${t.window_days_left} 天`))),
+      empty: "没有待确定检查日的任务：各进行中任务要么仍在响应期内，要么已商定检查日。",
+    }),
+  });
+}
+
+/** 结果逾期: participants that have not entered their result after the visit, or not published it in time. */
+export async function overdueResultsView(ctx) {
+  return oversightPage(ctx, {
+    route: "/oversight/overdue-results", path: "/oversight/overdue-results", name: "overdue-results",
+    title: "结果逾期",
+    lead: "联合检查日已过仍未录入检查结果，或检查后超过 20 个工作日仍未公示结果的参加部门（R-PUB-1）。",
+    render: (body) => gridTable({
+      className: "overdue-results-table", caption: "结果逾期列表",
+      headers: ["任务名称", "部门", "联合检查日", "检查完成日期", "公示期限", "情形"],
+      rows: body.items.map((r) => h("tr", { "data-task-id": r.task_id, "data-department": r.department },
+        h("td", { class: "title-cell" }, taskLink(r.task_id, r.title)),
+        h("td", {}, r.department_name || r.department),
+        h("td", { class: "deadline" }, date(r.agreed_day)),
+        h("td", { class: "deadline" }, r.inspected_on ? date(r.inspected_on) : "未录入"),
+        h("td", { class: "deadline" }, r.publish_deadline ? date(r.publish_deadline) : "—"),
+        h("td", {}, h("span", { class: `badge result-${r.state}` }, RESULT_STATE[r.state] || r.state)))),
+      empty: "没有逾期的检查结果：各参加部门均已按期录入并公示。",
+    }),
+  });
+}
+
+/** 融合建议: open tasks that drew the same subjects in overlapping windows; the lead of both or the office merges. */
+export async function fusionSuggestionsView(ctx) {
+  const [body, names] = await Promise.all([
+    api("GET", "/oversight/fusion-suggestions", { query: { min_position: lastPosition() } }),
+    departmentNames(),
+  ]);
+  const cell = (t) => h("td", { class: "title-cell" }, taskLink(t.task_id, t.title),
+    h("div", { class: "muted" }, `${names[t.lead_department] || t.lead_department} 牵头 · `,
+      `${date(t.window_start)} 至 ${date(t.window_end)}`));
+  const rows = body.items.map((s) => {
+    const [a, b] = s.tasks;
+    const shown = s.shared_subjects.slice(0, 6);
+    return h("tr", { "data-tasks": s.tasks.map((t) => t.task_id).join(" ") },
+      cell(a), cell(b),
+      h("td", { class: "num" }, String(s.shared_count)),
+      h("td", { class: "mono" }, shown.join("、"),
+        s.shared_subjects.length > shown.length ? ` 等 ${s.shared_subjects.length} 个` : ""),
+      h("td", { class: "row-actions" },
+        h("a", { href: `#/tasks/${a.task_id}`, class: "button" }, "查看任务一"),
+        h("a", { href: `#/tasks/${b.task_id}`, class: "button" }, "查看任务二")));
+  });
+  return h("section", {}, heading("融合建议"),
+    h("p", { class: "lead" }, "本年度抽中了相同检查对象、检查时间窗口又相互重叠的进行中任务，宜合并为一次联合检查"
+      + "（R-JOINT-8）。两个任务的共同牵头部门或联席会议办公室可将其中一个融合到另一个。"),
+    gridTable({
+      className: "fusion-table", caption: "融合建议列表",
+      headers: ["任务一", "任务二", "共同检查对象数", "共同检查对象（统一社会信用代码）", "操作"],
+      rows,
+      empty: "目前没有融合建议：本年度进行中的任务之间没有在重叠时间窗口内抽中相同检查对象的情况。",
+    }),
+    h("p", { class: "muted" }, `共 ${body.total} 条建议，按共同检查对象数从多到少排列。`));
+}
