@@ -356,9 +356,12 @@ class JointTask(Aggregate):
         if self.inspections:
             raise errors.WrongState("已有部门登记检查完成，不能再抽取检查对象。")
         open_commitments = [i for i, d in self.draws.items() if d["status"] == "committed"]
-        if open_commitments:
-            raise errors.Conflict("已有一次抽取尚未执行，请先执行该次抽取。", draw_id=open_commitments[0])
-        check_redraw(self.current_draw, redraw_of, reason, approver, actor["user"])
+        if open_commitments and redraw_of != open_commitments[0]:
+            raise errors.Conflict("已有一次抽取尚未执行，请先执行该次抽取；如无法执行（如符合条件的对象不足），"
+                                  "可注明该次抽取、理由和批准人后重新登记。", draw_id=open_commitments[0])
+        # an unexecuted commitment is replaced like an executed draw: named, with a reason and an approver
+        check_redraw(open_commitments[0] if open_commitments else self.current_draw, redraw_of, reason, approver,
+                     actor["user"])
         self._draw_committed(draw_id=draw_id, commitment=commitment, criteria=criteria,
                              witnesses=check_witnesses(witnesses), redraw_of=redraw_of, reason=reason.strip(),
                              approver=approver.strip(), at=now, actor=actor)
@@ -369,6 +372,8 @@ class JointTask(Aggregate):
         self.draws[draw_id] = {"status": "committed", "commitment": commitment, "criteria": criteria,
                                "witnesses": witnesses, "redraw_of": redraw_of, "reason": reason,
                                "approver": approver, "committed_at": at, "committed_by": actor["user"]}
+        if redraw_of and self.draws[redraw_of]["status"] == "committed":  # never executed: it stays on record
+            self.draws[redraw_of]["status"] = "abandoned"
 
     def record_draw(self, *, draw_id: str, seed: str, algorithm: str, version: int, pool_fingerprint: str,
                     pool_size: int, counts: dict, excused: list[str], drawn: list[str], replaced: list[str],
@@ -395,7 +400,7 @@ class JointTask(Aggregate):
                       pool_fingerprint=pool_fingerprint, pool_size=pool_size, counts=dict(counts),
                       excused=list(excused), drawn=list(drawn), replaced=list(replaced), flags=dict(flags),
                       drawn_at=at, drawn_by=actor["user"])
-        if record["redraw_of"]:
+        if record["redraw_of"] and self.draws[record["redraw_of"]]["status"] == "drawn":
             self.draws[record["redraw_of"]]["status"] = "superseded"
         self.current_draw = draw_id
 

@@ -30,7 +30,7 @@ def available_actions(task: JointTask, department: str, is_office: bool, now: da
                                                calendar=calendar, now=now, actor=PROBE_ACTOR),
         "agree_day": lambda t: t.agree_day(department=department, now=now, actor=PROBE_ACTOR),
         "draw": lambda t: t.commit_draw(department=department, draw_id="probe", commitment=SEED_HASH,
-                                        criteria={}, witnesses=PROBE_WITNESS, redraw_of=t.current_draw,
+                                        criteria={}, witnesses=PROBE_WITNESS, redraw_of=_replaceable(t),
                                         reason=PROBE_TEXT, approver=PROBE_TEXT, now=now, actor=PROBE_ACTOR),
         "match": lambda t: t.commit_matching(department=department, match_id="probe", commitment=SEED_HASH,
                                              team_size=2, now=now, actor=PROBE_ACTOR),
@@ -49,6 +49,11 @@ def _accepted(task: JointTask, probe: Callable[[JointTask], None]) -> bool:
     except (errors.DomainError, ValueError):
         return False
     return True
+
+
+def _replaceable(task: JointTask) -> str | None:
+    """The draw a new commitment would replace: an open (unexecuted) commitment, else the current draw."""
+    return next((i for i, d in task.draws.items() if d["status"] == "committed"), task.current_draw)
 
 
 def _first_working_day(task: JointTask, today: date, calendar: Calendar) -> date:

@@ -146,6 +146,22 @@ def test_too_few_candidates_is_a_clear_error_that_records_nothing(server):  # R-
     assert head(server) == before
 
 
+def test_a_commitment_too_few_subjects_match_is_replaced_by_naming_it_and_the_task_draws_again(server):  # R-DRAW-5
+    _subjects(server, 2)
+    task = server.client("scjg").initiate().json()
+    lead = server.client("scjg")
+    stuck = lead.post(f"/joint-tasks/{task['id']}/draws",
+                      json={"criteria": {"count": 5}, "witnesses": WITNESSES}).json()["draw_id"]
+    assert_error(lead.post(f"/joint-tasks/{task['id']}/draws/{stuck}/execution"), 422)
+    assert_error(lead.post(f"/joint-tasks/{task['id']}/draws",
+                           json={"criteria": {"count": 2}, "witnesses": WITNESSES}), 409)
+    draw_id, result = _draw(server, task["id"], {"count": 2}, redraw_of=stuck, reason="符合条件的对象不足",
+                            approver="分管副局长")
+    assert result["status_code"] == 201 and result["drawn_count"] == 2
+    assert lead.get(f"/draws/{stuck}").json()["status"] == "abandoned"
+    assert lead.get(f"/draws/{draw_id}/verification").json()["match"] is True
+
+
 def test_only_the_lead_draws_and_outsiders_cannot_read_the_record(server):  # R-JOINT-6
     _subjects(server, 5)
     task = server.client("scjg").initiate().json()

@@ -104,3 +104,17 @@ def test_an_unexecuted_commitment_blocks_another_commitment():  # R-DRAW-5
     _commit(task)
     with pytest.raises(errors.Conflict):
         _commit(task, draw_id="d2")
+
+
+def test_a_commitment_that_cannot_be_executed_is_replaced_only_by_naming_it_with_a_reason_and_approver():  # R-DRAW-5
+    task = initiate()
+    _commit(task)  # say its pool turns out too small: it is never executed
+    with pytest.raises(errors.Conflict) as refused:
+        _commit(task, draw_id="d2")
+    assert refused.value.details == {"draw_id": "d1"}
+    with pytest.raises(errors.Invalid):
+        _commit(task, draw_id="d2", redraw_of="d1", reason="  ", approver="科长")
+    seed = _commit(task, draw_id="d2", redraw_of="d1", reason="符合条件的对象不足，放宽行业条件", approver="分管副局长")
+    assert task.draws["d1"]["status"] == "abandoned" and task.draws["d2"]["status"] == "committed"
+    _record(task, seed, draw_id="d2")
+    assert task.draws["d1"]["status"] == "abandoned" and task.current_draw == "d2"

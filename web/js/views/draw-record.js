@@ -23,7 +23,9 @@ export const CREDIT_CLASSES = ["A", "B", "C", "D"];
 export const EXEMPTION_OVERRIDES = { // R-DRAW-4: exempt subjects are not excused for these
   safety: "安全生产", environment: "生态环境", complaint: "投诉举报", superior_order: "上级交办",
 };
-export const DRAW_STATUS = { committed: "已登记承诺值，待执行", drawn: "已抽取", superseded: "已被重新抽取替代" };
+export const DRAW_STATUS = {
+  committed: "已登记承诺值，待执行", drawn: "已抽取", superseded: "已被重新抽取替代", abandoned: "未执行，已被重新登记替代",
+};
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 // ---- the draws this browser has seen, per task ----------------------------------------------------------------

@@ -53,7 +53,9 @@ function page({ task, records, current, open, names, items, subjects, pending, d
   const lead = task.lead_department.code === me.department_code;
   const office = (me.roles || []).includes("office");
   const live = LIVE.includes(task.status);
-  const canCommit = lead && live && !open && ((task.actions || []).includes("draw") || !current);
+  // A new commitment replaces the current draw, or an open commitment that cannot be executed (too few
+  // subjects): either way it names it, with a reason and an approver (R-DRAW-5).
+  const canCommit = lead && live && ((task.actions || []).includes("draw") || !current);
   const sections = [
     h("div", { class: "page-head" },
       heading("抽取检查对象"),
@@ -74,7 +76,7 @@ function page({ task, records, current, open, names, items, subjects, pending, d
   if (current) {
     sections.push(resultCard(task, current, { names, items, subjects, office, canMerge: (lead || office) && live }));
   }
-  if (canCommit) sections.push(commitCard(task, current, pending, done));
+  if (canCommit) sections.push(commitCard(task, open || current, pending, done));
   sections.push(historyCard(records));
   return sections;
 }
