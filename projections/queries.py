@@ -4,12 +4,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.engine import Connection, Engine
 
 from domain.joint_task_rules import response_late
+from projections.inbox import CLOSED, LABELS, next_action
 from projections.tables import task_departments, task_summary, task_timeline
 
 SORTS = {
@@ -28,8 +30,9 @@ class Page:
 
 
 def list_tasks(engine: Engine, *, department: str | None, role: str, status: str | None, q: str | None,
-               sort: str, descending: bool, offset: int, limit: int, today: date) -> Page:
-    """Tasks a department leads or responds to (department=None: all, for the office)."""
+               sort: str, descending: bool, offset: int, limit: int, today: date, viewer: str | None = None) -> Page:
+    """Tasks a department leads or responds to (department=None: all, for the office); with `viewer`, each item
+    says what that department must do on it now (`todo`, as the inbox would: its row is marked)."""
     conditions = []
     if department is not None:
         td = task_departments
@@ -57,7 +60,11 @@ def list_tasks(engine: Engine, *, department: str | None, role: str, status: str
     by_task: dict[str, list[dict]] = {}
     for d in departments:
         by_task.setdefault(d["task_id"], []).append(dict(d))
-    return Page(items=[_summary(r, by_task.get(r["task_id"], []), today) for r in rows], total=total)
+    items = [_summary(r, by_task.get(r["task_id"], []), today) for r in rows]
+    if viewer is not None:
+        for row, item in zip(rows, items):
+            item["todo"] = _todo(row, by_task.get(row["task_id"], []), viewer, today)
+    return Page(items=items, total=total)
 
 
 def late_responses(engine: Engine, *, today: date, department: str | None, offset: int, limit: int) -> Page:
@@ -134,6 +141,14 @@ def _summary(row: Any, departments: list[dict], today: date) -> dict:
         for d in sorted(departments, key=lambda d: (d["role"] != "lead", d["department"]))
     ]
     return result
+
+
+def _todo(summary: Any, departments: list[dict], viewer: str, today: date) -> str | None:
+    """What the viewing department must do next on the task (inbox.next_action), as a label; None if nothing."""
+    if summary["status"] in CLOSED or not any(d["department"] == viewer for d in departments):
+        return None
+    action = next_action(SimpleNamespace(**summary), [SimpleNamespace(**d) for d in departments], viewer, today)
+    return LABELS[action[0]] if action else None
 
 
 def _late(row: dict, today: date) -> bool:

@@ -59,7 +59,7 @@ def list_tasks(principal: CurrentPrincipal, services: ServicesDep, _: ReadAfter,
     department = None if principal.is_office and role == "any" else principal.department_code
     result = queries.list_tasks(services.engine, department=department, role=role, status=status, q=q, sort=sort,
                                 descending=order == "desc", offset=(page - 1) * page_size, limit=page_size,
-                                today=local_date(services.clock.now()))
+                                today=local_date(services.clock.now()), viewer=principal.department_code)
     with services.engine.connect() as conn:
         labels = {i["id"]: i for i in checklist.item_labels(conn, [i for item in result.items for i in item["items"]])}
     calendar, today = services.app.calendar(), local_date(services.clock.now())
