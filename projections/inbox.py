@@ -1,10 +1,13 @@
-"""Inbox: what a department must do now on its open tasks, ordered by when it is due."""
+"""Inbox: what a department must do now on its open tasks, ordered by when it is due, with counts by kind.
+
+`next_action` is the rule for one task (the task list marks its rows with it); `inbox` is the same rule as SQL
+over all of a department's tasks (tests/api/test_inbox.py checks that they agree)."""
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import String, and_, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.engine import Engine
 
 from projections.tables import task_departments, task_summary
@@ -16,27 +19,55 @@ LABELS = {
 }
 
 
-def inbox(engine: Engine, *, department: str, today: date) -> list[dict]:
-    """One row per thing to do, earliest due first; `overdue` once the due day has passed."""
-    mine = task_departments.alias("mine")
-    open_tasks = select(task_summary.c.task_id).join(mine, and_(
-        mine.c.task_id == task_summary.c.task_id, mine.c.department == department,
-    )).where(task_summary.c.status.not_in(CLOSED))
+KINDS = (*LABELS, "overdue")  # what the inbox can be filtered by: an action, or everything overdue
+
+
+def inbox(engine: Engine, *, department: str, today: date, kind: str | None = None, offset: int = 0,
+          limit: int = 200) -> tuple[list[dict], dict[str, int]]:
+    """One row per thing to do, earliest due first, `overdue` once the due day has passed; with the counts by
+    action (and "overdue") over all of them. Set-based (one indexed select per action, the rule of `next_action`),
+    so a department with tens of thousands of open tasks gets its page and counts at once."""
+    todo = _todo(department, today).subquery()
+    counts = {name: 0 for name in KINDS}
     with engine.connect() as conn:
-        summaries = {r.task_id: r for r in conn.execute(
-            select(task_summary).where(task_summary.c.task_id.in_(open_tasks)))}
-        rows = conn.execute(select(task_departments).where(task_departments.c.task_id.in_(list(summaries))))
-        by_task: dict[str, list[Any]] = {}
-        for row in rows:
-            by_task.setdefault(row.task_id, []).append(row)
-    items = []
-    for task_id, summary in summaries.items():
-        todo = next_action(summary, by_task[task_id], department, today)
-        if todo is not None:
-            action, due = todo
-            items.append({"task_id": task_id, "title": summary.title, "action": action, "label": LABELS[action],
-                          "due": due, "overdue": due < today})
-    return sorted(items, key=lambda i: (i["due"], i["task_id"]))
+        for row in conn.execute(select(todo.c.action, func.count(), func.sum(case((todo.c.due < today, 1), else_=0)))
+                                .group_by(todo.c.action)):
+            counts[row[0]] = int(row[1])
+            counts["overdue"] += int(row[2] or 0)
+        query = select(todo)
+        if kind == "overdue":
+            query = query.where(todo.c.due < today)
+        elif kind is not None:
+            query = query.where(todo.c.action == kind)
+        rows = conn.execute(query.order_by(todo.c.due, todo.c.task_id).offset(offset).limit(limit)).all()
+    items = [{"task_id": r.task_id, "title": r.title, "action": r.action, "label": LABELS[r.action], "due": r.due,
+              "overdue": r.due < today} for r in rows]
+    return items, counts
+
+
+def _todo(department: str, today: date) -> Any:
+    """(task_id, title, action, due) for every open task of the department with something for it to do."""
+    ts, me = task_summary, task_departments.alias("me")
+    others = task_departments.alias("others")
+    joined = ts.join(me, and_(me.c.task_id == ts.c.task_id, me.c.department == department))
+    open_task = ts.c.status.not_in(CLOSED)
+    joining = me.c.response_status.in_(("lead", "accepted"))
+    anyone_pending = exists().where(others.c.task_id == ts.c.task_id, others.c.response_status == "pending")
+
+    def rows(action: str, due: Any, *conditions: Any) -> Any:
+        return select(ts.c.task_id, ts.c.title, literal(action, String(20)).label("action"), due.label("due")) \
+            .select_from(joined).where(open_task, *conditions)
+
+    return union_all(
+        rows("respond", me.c.response_deadline, me.c.response_status == "pending"),
+        rows("agree_day", ts.c.proposed_day, joining, ts.c.agreed_day.is_(None), ts.c.proposed_day.is_not(None),
+             me.c.day_agreed.is_(False)),
+        rows("propose_day", ts.c.window_end, joining, me.c.role == "lead", ts.c.agreed_day.is_(None),
+             ts.c.proposed_day.is_(None), or_(~anyone_pending, ts.c.response_deadline < today)),
+        rows("record_inspection", ts.c.agreed_day, joining, ts.c.agreed_day.is_not(None),
+             me.c.inspected_on.is_(None)),
+        rows("publish", me.c.publish_deadline, joining, me.c.inspected_on.is_not(None), me.c.published_at.is_(None)),
+    )
 
 
 def next_action(summary: Any, rows: list[Any], department: str, today: date) -> tuple[str, date] | None:

@@ -42,3 +42,24 @@ def test_inbox_orders_by_due_date_and_flags_overdue(server, clock):  # R-JOINT-3
 
 def test_inbox_requires_login(server):
     assert server.client().get("/inbox").status_code == 401
+
+
+def test_the_inbox_counts_every_kind_keeps_one_kind_and_agrees_with_the_task_lists_marks(server, clock):  # R-JOINT-3
+    lead, wlj = server.client("scjg"), server.client("wlj")
+    answered = lead.initiate(responding_departments=["wlj"]).json()["id"]
+    wlj.respond(answered)
+    waiting = [lead.initiate(responding_departments=["wlj", "gxj"]).json()["id"] for _ in range(3)]
+    clock.advance(timedelta(days=3))  # Thu 5 Mar: gxj and wlj are late on the three waiting tasks
+    position = lead.initiate(responding_departments=["wlj"]).json()["position"]
+    body = wlj.get("/inbox", params={"min_position": position}).json()
+    assert body["counts"] == {"respond": 4, "propose_day": 0, "agree_day": 0, "record_inspection": 0, "publish": 0,
+                              "overdue": 3} and body["total"] == 4
+    overdue = wlj.get("/inbox", params={"kind": "overdue", "page_size": 2}).json()
+    assert overdue["total"] == 3 and len(overdue["items"]) == 2 and all(i["overdue"] for i in overdue["items"])
+    lead_box = lead.get("/inbox", params={"kind": "propose_day"}).json()
+    assert [i["task_id"] for i in lead_box["items"]] == sorted([answered, *waiting])  # same due day: by id
+    for username in ("scjg", "wlj", "gxj"):  # the list's marks are the inbox's rule, row by row
+        client = server.client(username)
+        box = {i["task_id"]: i["label"] for i in client.get("/inbox").json()["items"]}
+        rows = client.get("/joint-tasks", params={"page_size": 100}).json()["items"]
+        assert {r["task_id"]: r["todo"] for r in rows if r["todo"]} == box, username

@@ -23,22 +23,20 @@ export async function homeView(ctx) {
   const list = h("section", { class: "card", "aria-labelledby": "todo-title" });
 
   async function load() {
-    const data = await api("GET", "/inbox", { query: { min_position: lastPosition() } });
+    const data = await api("GET", "/inbox", { query: { kind: chosen, page_size: 200, min_position: lastPosition() } });
     if (!ctx.isCurrent()) return;
-    const count = (key) => data.items.filter((i) => (key === "overdue" ? i.overdue : i.action === key)).length;
     replace(cards, KINDS.map((k) => {
-      const n = count(k.key);
+      const n = data.counts[k.key] || 0;
       return h("div", { role: "listitem" }, h("a", {
         href: `#/home?todo=${k.key}`, class: `todo-card${n ? "" : " empty"}${k.key === "overdue" && n ? " overdue" : ""}`,
         "aria-current": chosen === k.key ? "true" : null, "data-todo": k.key,
         onclick: (event) => { event.preventDefault(); choose(k.key); },
       }, h("span", { class: "todo-count" }, String(n)), h("span", { class: "todo-label" }, k.label)));
     }));
-    const shown = chosen ? data.items.filter((i) => (chosen === "overdue" ? i.overdue : i.action === chosen))
-      : data.items;
     const title = chosen ? KINDS.find((k) => k.key === chosen).label : "全部待办";
-    replace(list, h("h2", { id: "todo-title" }, `${title}（${shown.length}）`),
-      shown.length ? todoTable(shown) : h("p", { class: "muted empty-state" }, chosen
+    const more = data.total > data.items.length ? `，显示最早到期的 ${data.items.length} 项` : "";
+    replace(list, h("h2", { id: "todo-title" }, `${title}（${data.total}${more}）`),
+      data.items.length ? todoTable(data.items) : h("p", { class: "muted empty-state" }, chosen
         ? "这一类暂时没有需要本部门办理的事项。"
         : "本部门暂时没有待办事项。新的联合任务推送到本部门时，会自动出现在这里。"));
   }
