@@ -56,7 +56,7 @@ def prepare(url: str, tasks: int) -> int:
     try:
         started = time.perf_counter()
         written, made, _ = write_history(services, int(tasks * EVENTS_PER_TASK), 400_000, 2)
-        services.runner.rebuild_all(os.cpu_count() or 1)
+        services.runner.rebuild_all(os.cpu_count() or 1)  # which also refreshes the planner's statistics
         with services.engine.begin() as conn:
             load_accounts(conn, hash_password(DEMO_PASSWORD))
         load_checklist(services)

@@ -8,7 +8,7 @@ import time
 from datetime import datetime
 from typing import Any, Sequence
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.engine import Engine
 
 from domain.usecases import JointInspect
@@ -226,7 +226,19 @@ class ProjectionRunner:
         if len(shares) > 1:
             self._catch_up_in_processes(shares, batch_size)
         self.catch_up(batch_size)  # all of it with one process; else what came in meanwhile
+        self._analyze(projections)
         return min(self.positions()[p.name] for p in projections)
+
+    def _analyze(self, projections: Sequence[Projection]) -> None:
+        """Refresh the planner's statistics of the rebuilt tables on PostgreSQL at once, as autovacuum would some
+        time later: an emptied-and-refilled table planned on its old statistics can take a nested loop that turns
+        a 20 ms query (the inbox's) into seconds."""
+        if self.engine.dialect.name != "postgresql":
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for projection in projections:
+                for table in projection.tables:
+                    conn.execute(text(f'ANALYZE "{table.name}"'))
 
     def _catch_up_in_processes(self, shares: list[list[Projection]], batch_size: int) -> None:
         """Fork one process per share to catch its projections up; fails if any of them did (what they applied
