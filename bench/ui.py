@@ -8,7 +8,8 @@
 3. Live: `--pages` tabs (default 50) of five responding departments (ten each, one browser context per
    department) show the task list; the lead department initiates a task pushed to all five through the API, and
    each tab records (a MutationObserver, the page's own clock) when the task's row appears. Latency = that
-   moment - the moment the API answered 201, per tab; `--rounds` commands (default 20).
+   moment - the moment the API answered 201, per tab; `--rounds` commands (default 10); a tab that has not shown
+   it within 30 s counts as 30 s and is reported.
 
 Chromium is Debian's (`/usr/bin/chromium`, or JOINTINSPECT_CHROMIUM), driven by Playwright; nothing is downloaded.
 PostgreSQL from JOINTINSPECT_BENCH_DATABASE_URL. Run: `python bench/ui.py [--tasks 100000] [--pages 50]`.
@@ -34,6 +35,7 @@ CHROMIUM = os.environ.get("JOINTINSPECT_CHROMIUM", "/usr/bin/chromium")
 LEAD = "scjg"
 RESPONDERS = ["wlj", "gxj", "yjj", "sthj", "wjw"]
 EVENTS_PER_TASK = 8.6
+WAIT_SECONDS = 30  # how long a round waits for every tab
 NOW = datetime.combine(BENCH_TODAY + timedelta(days=3), clock_time(9), tzinfo=SHANGHAI)  # Mon after the history
 OBSERVER = """() => {
   window.__seen = {};
@@ -98,6 +100,7 @@ def first_render(context, runs: int) -> list[float]:  # type: ignore[no-untyped-
 def live(base_url: str, pages: list, rounds: int) -> list[float]:  # type: ignore[no-untyped-def]
     """Milliseconds from each initiation's 201 to its row in each tab."""
     import httpx
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     from api.demo import DEMO_PASSWORD
 
@@ -106,7 +109,8 @@ def live(base_url: str, pages: list, rounds: int) -> list[float]:  # type: ignor
         items = [i["id"] for i in client.get("/check-items", params={"item_class": "C", "page_size": 100},
                                               headers={"Authorization": f"Bearer {token}"}).json()["items"]
                  if i["department_code"] in (LEAD, *RESPONDERS)]
-        latencies = []
+        latencies: list[float] = []
+        missed: list[int] = []
         for n in range(rounds):
             response = client.post("/joint-tasks", headers={"Authorization": f"Bearer {token}"}, json={
                 "title": f"界面时延测量任务 {n}", "responding_departments": RESPONDERS, "items": items,
@@ -115,15 +119,18 @@ def live(base_url: str, pages: list, rounds: int) -> list[float]:  # type: ignor
             answered = time.time() * 1000
             response.raise_for_status()
             task_id = response.json()["id"]
-            for page in pages:
+            deadline = time.monotonic() + WAIT_SECONDS
+            for page in pages:  # a tab that has not shown the task by the deadline counts as WAIT_SECONDS
+                left = max(1, int((deadline - time.monotonic()) * 1000))
                 try:
-                    seen = page.wait_for_function(f"() => window.__seen[{task_id!r}]", timeout=30_000).json_value()
-                except Exception:
-                    state = page.evaluate("() => [document.getElementById('live-status').hidden, location.hash, "
-                                          "document.querySelectorAll('tr[data-task-id]').length]")
-                    raise RuntimeError(f"task {n} never showed in a tab (banner hidden, hash, rows: {state})") from None
+                    seen = page.wait_for_function(f"() => window.__seen[{task_id!r}]", timeout=left).json_value()
+                except PlaywrightTimeout:
+                    seen = answered + WAIT_SECONDS * 1000
+                    missed.append(n)
                 latencies.append(seen - answered)
             time.sleep(0.5)  # let every tab settle before the next command
+        if missed:
+            print(f"{len(missed)} tab-updates not shown within {WAIT_SECONDS} s (counted as {WAIT_SECONDS} s)")
         return latencies
 
 
@@ -131,7 +138,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--pages", type=int, default=50)
-    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--renders", type=int, default=10)
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
