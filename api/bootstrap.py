@@ -34,11 +34,11 @@ class Services:
     app: JointInspect
     engine: Engine
     runner: ProjectionRunner
+    read_waits: ReadWaits  # built with the runner: the draw's port (SqlSubjectPool) waits through it too
     tokens: TokenCache = field(default_factory=TokenCache)
     listener: EventListener | None = None  # PostgreSQL LISTEN/NOTIFY (settings.subscribes); None: poll
     past: PastStores | None = None  # oversight ?as_of=: read models replayed up to a past instant
     token_listener: EventListener | None = None  # PostgreSQL: a logout anywhere empties this process's tokens
-    read_waits: ReadWaits = None  # type: ignore[assignment]  # built with the runner: the draw's port uses it
 
     def start_listening(self) -> None:
         """Start the LISTEN connection if the store is subscribed to (idempotent; nothing on SQLite)."""

@@ -132,9 +132,12 @@ class UseCases(Application):
 
     def _on_task(self, task_id: UUID, command: Callable[[JointTask, datetime], None]) -> CommandResult:
         with self.transaction():  # one unit of work: the read, what the rules read through the ports, the save
-            task = self.get_task(task_id)
-            command(task, self.clock.now())
-            return self._save(task)
+            return self._apply(self.get_task(task_id), command)
+
+    def _apply(self, task: JointTask, command: Callable[[JointTask, datetime], None]) -> CommandResult:
+        """Give a task read in this unit of work its command, and save it (not read again)."""
+        command(task, self.clock.now())
+        return self._save(task)
 
     def _save(self, *aggregates: Any, result_id: UUID | None = None) -> CommandResult:
         recordings = self.save(*aggregates)

@@ -55,7 +55,7 @@ class DrawUseCases(UseCases):
             _check_shortfall(drawn.result)
             flags = self.subject_pool.overlap_flags(drawn.result.drawn, year=year, task_id=str(task_id))  # R-DRAW-6
             self.draw_evidence.keep_pool(draw_id, drawn.fingerprint, drawn.pool_list, len(pool.candidates))
-            recorded = self._on_task(task_id, lambda t, now: t.record_draw(
+            recorded = self._apply(task, lambda t, now: t.record_draw(
                 now=now, actor=actor.as_record(), draw_id=draw_id, seed=seed, algorithm=algorithm.ALGORITHM,
                 version=algorithm.VERSION, pool_fingerprint=drawn.fingerprint, pool_size=len(pool.candidates),
                 counts=drawn.counts, excused=pool.excused, drawn=drawn.result.drawn, replaced=drawn.result.replaced,

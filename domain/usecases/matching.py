@@ -51,7 +51,7 @@ class MatchingUseCases(UseCases):
                     f"{short.available} 名（共有 {len(inspectors)} 名在岗持证人员）。可经批准直接指派或跨单位匹配"
                     "（R-MATCH-4）。", needed=short.needed, available=short.available,
                     eligible=len(inspectors)) from None
-            recorded = self._on_task(task_id, lambda t, now: t.record_matching(
+            recorded = self._apply(task, lambda t, now: t.record_matching(
                 department=actor.department, now=now, actor=actor.as_record(), match_id=match_id, seed=seed,
                 algorithm=algorithm.ALGORITHM, version=algorithm.VERSION,
                 pool_fingerprint=seeds.fingerprint(dict.fromkeys(inspectors, seeds.NO_STRATUM)),
@@ -73,7 +73,7 @@ class MatchingUseCases(UseCases):
                                                  inspector, subject, conflicts)
             except algorithm.Shortfall:
                 raise errors.Invalid("没有可替换的在岗持证检查人员，请经批准直接指派。") from None
-            result = self._on_task(task_id, lambda t, now: t.replace_inspector(
+            result = self._apply(task, lambda t, now: t.replace_inspector(
                 department=actor.department, now=now, actor=actor.as_record(), subject=subject, replaced=inspector,
                 replacement=newcomer, reason=reason, approver=approver))
         return result, newcomer
@@ -94,7 +94,7 @@ class MatchingUseCases(UseCases):
             clashing = [f"{i}/{s}" for s, team in teams.items() for i in team if (i, s) in conflicts]
             if clashing:
                 raise errors.Invalid("以下人员与检查对象存在利害关系，须回避（R-MATCH-3）：" + "、".join(clashing[:5]))
-            return self._on_task(task_id, lambda t, now: t.assign_inspectors(
+            return self._apply(task, lambda t, now: t.assign_inspectors(
                 department=actor.department, now=now, actor=actor.as_record(), teams=teams, reason=reason,
                 approver=approver))
 

@@ -57,16 +57,17 @@ def list_tasks(principal: CurrentPrincipal, services: ServicesDep, _: ReadAfter,
                order: Literal["asc", "desc"] = "desc", page: PageNo = 1, page_size: PageSize = 20) -> dict:
     """My tasks, as lead or as responder (the office sees all), filtered, searched, sorted and paginated."""
     department = None if principal.is_office and role == "any" else principal.department_code
+    today = local_date(services.clock.now())
     result = queries.list_tasks(services.engine, department=department, role=role, status=status, q=q, sort=sort,
                                 descending=order == "desc", offset=(page - 1) * page_size, limit=page_size,
-                                today=local_date(services.clock.now()), viewer=principal.department_code)
+                                today=today, viewer=principal.department_code)
     with services.engine.connect() as conn:
         labels = {i["id"]: i for i in checklist.item_labels(conn, [i for item in result.items for i in item["items"]])}
-    calendar, today = services.app.calendar(), local_date(services.clock.now())
-    for item in result.items:
-        waiting = any(d["response_status"] == "pending" for d in item["departments"]) and \
-            item["status"] not in ("cancelled", "merged")
-        item["response_due"] = countdown(calendar, item["response_deadline"], today) if waiting else None
+    waiting = [any(d["response_status"] == "pending" for d in item["departments"])
+               and item["status"] not in ("cancelled", "merged") for item in result.items]
+    calendar = services.app.calendar() if any(waiting) else None  # the calendar aggregate: read only when needed
+    for item, waits in zip(result.items, waiting):
+        item["response_due"] = countdown(calendar, item["response_deadline"], today) if calendar and waits else None
         item["response_deadline"] = iso(end_of_day(item["response_deadline"]))
         item["item_details"] = [labels[i] for i in item["items"]]
     return {"items": result.items, "total": result.total, "page": page, "page_size": page_size}
