@@ -20,7 +20,7 @@ from domain.usecases import Actor
 
 log = logging.getLogger("jointinspect.auth")
 
-ROLES = ("department_staff", "office", "admin")
+ROLES = ("department_staff", "approver", "office", "admin")  # approver: reviews and approves corrections (R-PUB-2)
 TOKENS_CHANNEL = "jointinspect_tokens"  # NOTIFY 'revoked' here: every API process empties its TokenCache
 LOGIN_WINDOW = timedelta(minutes=1)  # failed logins are counted over this sliding window
 LOGIN_FAILURES_KEPT = timedelta(hours=1)

@@ -12,7 +12,7 @@ from api.storage.official_calendar import ChineseCalendarSchedule
 from api.storage.checklist import SqlChecklist
 from api.storage.draws import SqlDrawEvidence, SqlSubjectPool
 from api.storage.inspectors import SqlInspectors
-from api.storage.ports import SqlOpenTasks, SqlTaskNumbers
+from api.storage.ports import SqlDepartmentSettings, SqlOpenTasks, SqlResultIndex, SqlStaff, SqlTaskNumbers
 from api.http.read_waits import ReadWaits
 from api.settings import Settings
 from domain.usecases import Clock, JointInspect
@@ -22,6 +22,7 @@ from projections.as_of import PastStores
 from projections.runner import ProjectionRunner
 from projections.subscription import EventListener, install_notify_trigger
 from projections.notices import NoticesProjection
+from projections.results import ResultsProjection
 from projections.subject_draws import SubjectDrawsProjection
 from projections.subject_overlap import SubjectOverlapProjection
 from projections.tasks import TasksProjection
@@ -78,8 +79,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     engine = app.recorder.datastore.engine  # type: ignore[attr-defined]
     wire_ports(app)
     migrations.upgrade(engine)  # pending schema revisions (api/storage/migrations); the events table is the recorder's
-    runner = ProjectionRunner(app, engine, [TasksProjection(), NoticesProjection(), SubjectDrawsProjection(),
-                                            SubjectOverlapProjection()], poll_seconds=settings.poll_seconds,
+    runner = ProjectionRunner(app, engine, [TasksProjection(), NoticesProjection(), ResultsProjection(),
+                                            SubjectDrawsProjection(), SubjectOverlapProjection()], poll_seconds=settings.poll_seconds,
                               coalesce_seconds=settings.projection_coalesce_seconds if settings.subscribes else 0.0)
     read_waits = ReadWaits(runner, settings.max_read_waits, settings.read_wait_seconds)
     app.subject_pool = SqlSubjectPool(read_waits.within, runner.lowest_position)
@@ -90,7 +91,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         listener.subscribe(runner.wake)
         listener.on_wanted(runner.hurry)
     past = PastStores(app, runner.projections, (read_tables.task_summary, read_tables.task_departments,
-                                                read_tables.notices))
+                                                read_tables.notices, read_tables.inspection_results))
     return Services(settings=settings, clock=clock, app=app, engine=engine, runner=runner, listener=listener,
                     past=past, read_waits=read_waits)
 
@@ -103,4 +104,7 @@ def wire_ports(app: JointInspect) -> None:
     app.draw_evidence = SqlDrawEvidence()
     app.inspectors = SqlInspectors()
     app.task_numbers = SqlTaskNumbers()
+    app.result_index = SqlResultIndex()
+    app.staff = SqlStaff()
+    app.department_settings = SqlDepartmentSettings()
 

@@ -87,6 +87,13 @@ def load_accounts(conn: Connection, password_hash: str) -> None:
     for code, name in DEPARTMENTS:
         dept_id = add_department(conn, code, name, region="示范市", level="city")
         add_user(conn, code, None, dept_id, ["department_staff"], f"{name}经办人", password_hash)
+        add_user(conn, approver_username(code), None, dept_id, ["department_staff", "approver"], f"{name}负责人",
+                 password_hash)
+
+
+def approver_username(code: str) -> str:
+    """Each demo department's head: approves its corrections (R-PUB-2) and redraws."""
+    return f"{code}_fzr"
 
 
 def load_checklist(services: Services, since: datetime = CHECKLIST_SINCE) -> None:
@@ -219,14 +226,45 @@ def _agree(d: _Demo, task: UUID, proposer: str, day: int, *others: str) -> None:
         d.app.agree_day(task, _actor(code))
 
 
+ITEM_OWNERS = {demo_item_id(item_code): code for code, item_code, *_ in CHECKLIST}
+FINDINGS = {  # the outcomes the demo's results show, with what each needs (R-EXEC-2)
+    "pass": {"findings": "现场核查证照、台账及经营场所，未发现问题。"},
+    "rectified": {"findings": "发现从业人员健康证明未公示。", "measures": "当场责令改正，已公示健康证明。"},
+    "unreachable": {"findings": "登记的经营场所已无人经营，无法联系。"},
+    "transferred": {"findings": "发现超范围经营。", "transferred_to": "区综合行政执法局，案件编号（2026）执法字第 0031 号"},
+}
+
+
 def _inspect(d: _Demo, task: UUID, completed_on: int, *codes: str) -> None:
+    """Each department records its one result per drawn subject (R-JOINT-7), in one batch, as its page does."""
+    aggregate = d.app.get_task(task)
+    outcomes = list(FINDINGS)
     for code in codes:
-        d.app.record_inspection(task, _actor(code), d.days.day(completed_on), "现场检查完成，检查记录已归档")
+        items = aggregate.allowed_result_items(code, ITEM_OWNERS)
+        teams = aggregate.matchings[code]["teams"]
+        entries = []
+        for n, subject in enumerate(aggregate.drawn_subjects):  # every third subject with a finding
+            outcome = outcomes[n % len(outcomes)] if n % 3 == 2 else "pass"
+            entries.append({"subject_code": subject, "item_ids": items, "methods": ["on_site", "written"],
+                            "outcome": outcome, "findings": "", "measures": "", "transferred_to": "",
+                            "confidential_note": "检查记录已归档", "inspector_ids": teams[subject],
+                            "inspected_on": d.days.day(completed_on)} | FINDINGS[outcome])
+        d.app.record_results(task, _actor(code), entries)
 
 
 def _publish(d: _Demo, task: UUID, *codes: str) -> None:
-    for code in codes:
-        d.app.publish(task, _actor(code), "检查结果已录入并向社会公示")
+    """Each department publishes what it recorded (谁检查、谁录入、谁公示, R-PUB-1)."""
+    for rid, record in d.app.get_task(task).results.items():
+        if record["department"] in codes:
+            d.app.publish_result(UUID(rid), _actor(record["department"]))
+
+
+def _correct_first(d: _Demo, task: UUID, code: str) -> None:
+    """A published result corrected with the department head's approval (R-PUB-2)."""
+    rid = next(r for r, record in d.app.get_task(task).results.items() if record["department"] == code)
+    d.app.correct_result(UUID(rid), _actor(code), changes={"findings": "现场核查证照、台账及经营场所，未发现问题；"
+                                                             "补充：经营场所卫生状况良好。"},
+                         reason="检查情况漏记一项，依现场记录补正", approver=approver_username(code))
 
 
 def _published(d: _Demo) -> Story:
@@ -247,6 +285,8 @@ def _published(d: _Demo) -> Story:
     _inspect(d, t, -40, "wjw", "scjg")
     yield at(-35, 10)
     _publish(d, t, "wjw", "scjg")
+    yield at(-30, 10)
+    _correct_first(d, t, "scjg")
 
 
 def _cancelled(d: _Demo) -> Story:

@@ -180,6 +180,7 @@ class ItemRef:
     department: str
     item_class: str
     active: bool
+    unannounced: bool = False  # R-EXEC-3: the visit is not announced to the subject
 
 
 # ---- joint tasks ----------------------------------------------------------------------------------------

@@ -24,6 +24,17 @@ from domain.joint_task_rules import (
     response_late,
     task_status,
 )
+from domain.result_rules import (
+    DEFAULT_SETTINGS,
+    check_changes,
+    check_inspected_on,
+    check_inspectors,
+    check_items,
+    check_methods,
+    check_outcome,
+    check_text,
+    result_id,
+)
 from domain.working_days import Calendar, local_date
 
 PENDING, ACCEPTED, DECLINED = "pending", "accepted", "declined"
@@ -110,6 +121,8 @@ class JointTask(Aggregate):
         self.agreed_day: date | None = None
         self.inspections: dict[str, dict] = {}
         self.publications: dict[str, dict] = {}
+        self.results: dict[str, dict] = {}  # result id → one department's result for one subject (R-JOINT-7)
+        self.visit_notices: dict[str, dict] = {}  # subject → its combined notice of the visit (R-EXEC-3)
         self.cancelled: dict | None = None
         self.merged_into: UUID | None = None
         self.merged_from: list[UUID] = []
@@ -305,6 +318,8 @@ class JointTask(Aggregate):
         self._check_participant(department)
         if self.agreed_day is None:
             raise errors.WrongState("联合检查日尚未确定，不能登记检查完成。")
+        if self.drawn_subjects:
+            raise errors.WrongState("本任务已抽取检查对象，请逐户录入检查结果（一部门一对象一张表）。")
         if department in self.inspections:
             raise errors.Conflict("本部门已登记过检查完成。")
         if not self.agreed_day <= completed_on <= local_date(now):
@@ -329,6 +344,8 @@ class JointTask(Aggregate):
         """A participant publishes its results ("谁检查、谁录入、谁公示", R-PUB-1)."""
         self._check_open()
         self._check_participant(department)
+        if self.results_of(department):
+            raise errors.WrongState("本部门的检查结果须逐条公示。")
         inspection = self.inspections.get(department)
         if inspection is None:
             raise errors.WrongState("本部门尚未登记检查完成，不能公示结果。")
@@ -340,6 +357,198 @@ class JointTask(Aggregate):
     @event("Published")
     def _published(self, department: str, note: str, late: bool, at: datetime, actor: dict) -> None:
         self.publications[department] = {"at": at, "late": late, "note": note}
+
+    # ---- results: one per department per subject (R-JOINT-7, R-EXEC-1, R-EXEC-2, R-PUB-1, R-PUB-2) ----------
+    def allowed_result_items(self, department: str, owners: dict[str, str]) -> list[str]:
+        """The items a department checks on this task: a responder's accepted items, the lead's own items."""
+        if department == self.lead_department:
+            return [i for i in self.items if owners.get(i) == department]
+        return list(self.responses[department]["item_ids"])
+
+    def results_of(self, department: str) -> list[dict]:
+        return [r for r in self.results.values() if r["department"] == department]
+
+    def record_result(self, *, department: str, subject: str, subject_name: str, item_ids: list[str],
+                      item_owners: dict[str, str], methods: list[str], outcome: str, findings: str, measures: str,
+                      transferred_to: str, confidential_note: str, inspector_ids: list[str], inspected_on: date,
+                      calendar: Calendar, now: datetime, actor: dict, settings: dict | None = None) -> UUID:
+        """A joining department records its one result for a drawn subject (R-JOINT-7); publication is due 20
+        working days after the inspection (R-PUB-1), or as the department's stricter settings say (a report within
+        N working days of the inspection, publication within M of the report). The department's last result
+        completes its inspection."""
+        settings = settings or DEFAULT_SETTINGS
+        self._check_open()
+        if department not in self.participants:
+            raise errors.Forbidden("本部门未参加该任务的检查，不能录入结果。", code="not_joining", department=department)
+        if subject not in self.drawn_subjects:
+            raise errors.Invalid("该检查对象不是本任务抽取的检查对象。", code="subject_not_drawn", subject=subject)
+        rid = result_id(self.id, department, subject)
+        if str(rid) in self.results:
+            raise errors.Conflict("本部门已录入该检查对象的检查结果；公示后如有错误请走更正程序。",
+                                  code="result_exists", result_id=str(rid))
+        if department in self.inspections and not self.results_of(department):
+            raise errors.WrongState("本部门已按旧流程登记检查完成，不能再逐户录入结果。")
+        matching = self.matchings.get(department) or {}
+        team = (matching.get("teams") or {}).get(subject) if matching.get("status") == "matched" else None
+        measures = check_text(measures, "处理措施", "measures")
+        transferred_to = check_text(transferred_to, "接收机关及案件编号", "transferred_to")
+        fields = {
+            "item_ids": check_items(item_ids, self.allowed_result_items(department, item_owners)),
+            "methods": check_methods(methods),
+            "outcome": outcome,
+            "findings": check_text(findings, "检查情况", "findings"),
+            "measures": measures,
+            "transferred_to": transferred_to,
+            "inspected_on": check_inspected_on(inspected_on, self.agreed_day, local_date(now)),
+        }
+        check_outcome(outcome, measures, transferred_to)
+        inspectors = check_inspectors(inspector_ids, team, subject)
+        if settings["report_days"]:  # stricter (003 §15): reported within N, published within M of the report
+            report_late = local_date(now) > calendar.deadline(_noon(inspected_on), settings["report_days"]).day
+            deadline_from = local_date(now)
+        else:
+            report_late, deadline_from = False, inspected_on
+        deadline = calendar.deadline(_noon(deadline_from), settings["publish_days"])
+        self._result_recorded(result_id=str(rid), department=department, subject=subject,
+                              subject_name=subject_name, fields=fields, inspectors=inspectors,
+                              confidential_note=check_text(confidential_note, "内部备注", "confidential_note"),
+                              publish_deadline=deadline.day, deadline_from=deadline_from,
+                              publish_days=settings["publish_days"], report_late=report_late,
+                              review_required=settings["review_required"], at=now, actor=actor)
+        mine = self.results_of(department)
+        if len(mine) == len(self.drawn_subjects) and department not in self.inspections:
+            self._inspected(department=department, completed_on=max(r["fields"]["inspected_on"] for r in mine),
+                            publish_deadline=max(r["publish_deadline"] for r in mine), note="", at=now, actor=actor)
+        return rid
+
+    @event("ResultRecorded")
+    def _result_recorded(self, result_id: str, department: str, subject: str, subject_name: str, fields: dict,
+                         inspectors: list[str], confidential_note: str, publish_deadline: date, deadline_from: date,
+                         publish_days: int, report_late: bool, review_required: bool, at: datetime,
+                         actor: dict) -> None:
+        self.results[result_id] = {
+            "department": department, "subject": subject, "subject_name": subject_name, "fields": dict(fields),
+            "inspectors": list(inspectors), "confidential_note": confidential_note,
+            "publish_deadline": publish_deadline, "deadline_from": deadline_from, "publish_days": publish_days,
+            "report_late": report_late, "review_required": review_required, "approved_by": None,
+            "recorded_at": at, "recorded_by": actor.get("user"), "published_at": None, "late": False, "version": 1,
+            "versions": []}
+
+    def approve_result(self, *, result_id: str, department: str, is_approver: bool, now: datetime,
+                       actor: dict) -> None:
+        """Where the department's setting says so, an approver of the department other than the one who recorded
+        the result reviews it before it is published."""
+        self._check_open()
+        result = self.own_result(result_id, department)
+        if not result["review_required"]:
+            raise errors.WrongState("本部门的结果不需审核，可直接公示。")
+        if result["approved_by"] is not None or result["published_at"] is not None:
+            raise errors.Conflict("该结果已审核。", code="already_approved")
+        if not is_approver:
+            raise errors.Forbidden("只有本部门具有审核权限的人员可以审核结果。", code="not_an_approver")
+        if actor.get("user") == result["recorded_by"]:
+            raise errors.Forbidden("录入人不能审核自己录入的结果。", code="own_result")
+        self._result_approved(result_id=result_id, subject=result["subject"], at=now, actor=actor)
+
+    @event("ResultApproved")
+    def _result_approved(self, result_id: str, subject: str, at: datetime, actor: dict) -> None:
+        self.results[result_id]["approved_by"] = actor.get("user")
+
+    def own_result(self, result_id: str, department: str) -> dict:
+        result = self.results.get(result_id)
+        if result is None:
+            raise errors.NotFound("找不到该检查结果。", result_id=result_id)
+        if result["department"] != department:
+            raise errors.Forbidden("只有录入该结果的部门可以公示或更正它（谁检查、谁录入、谁公示）。",
+                                   result_id=result_id)
+        return result
+
+    def publish_result(self, *, result_id: str, department: str, now: datetime, actor: dict) -> bool:
+        """The department that recorded a result publishes it ("谁检查、谁录入、谁公示", R-PUB-1); late when after
+        its deadline. Its last publication completes the department's publication of the task."""
+        self._check_open()
+        result = self.own_result(result_id, department)
+        if result["published_at"] is not None:
+            raise errors.Conflict("该结果已公示；如有错误请走更正程序。", code="already_published")
+        if result["review_required"] and result["approved_by"] is None:
+            raise errors.WrongState("本部门的结果须经审核人审核后才能公示。", code="not_approved")
+        late = local_date(now) > result["publish_deadline"]
+        self._result_published(result_id=result_id, subject=result["subject"], late=late, at=now, actor=actor)
+        mine = self.results_of(department)
+        if (len(mine) == len(self.drawn_subjects) and all(r["published_at"] for r in mine)
+                and department not in self.publications):
+            self._published(department=department, note="", late=any(r["late"] for r in mine), at=now, actor=actor)
+        return late
+
+    @event("ResultPublished")
+    def _result_published(self, result_id: str, subject: str, late: bool, at: datetime, actor: dict) -> None:
+        self.results[result_id].update(published_at=at, late=late)
+
+    def correct_result(self, *, result_id: str, department: str, changes: dict, reason: str, approver: str,
+                       item_owners: dict[str, str], now: datetime, actor: dict) -> int:
+        """A published result is never edited: a correction with a reason and an approver (not the author)
+        publishes a new version, and every version stays in the history (R-PUB-2)."""
+        self._check_open()
+        result = self.own_result(result_id, department)
+        if result["published_at"] is None:
+            raise errors.WrongState("该结果尚未公示，不需要更正。")
+        reason = check_reason(reason, "更正理由")
+        approver = check_approver(approver, actor["user"])
+        changed = check_changes(result["fields"], changes)
+        fields = {**result["fields"], **changed}
+        if "item_ids" in changed:
+            changed["item_ids"] = fields["item_ids"] = check_items(
+                list(changed["item_ids"]), self.allowed_result_items(department, item_owners))
+        if "methods" in changed:
+            changed["methods"] = fields["methods"] = check_methods(list(changed["methods"]))
+        for key, label in (("findings", "检查情况"), ("measures", "处理措施"), ("transferred_to", "接收机关及案件编号")):
+            if key in changed:
+                changed[key] = fields[key] = check_text(changed[key], label, key)
+        if "inspected_on" in changed:
+            check_inspected_on(changed["inspected_on"], self.agreed_day, local_date(now))
+        check_outcome(fields["outcome"], fields["measures"], fields["transferred_to"])
+        version = result["version"] + 1
+        self._result_corrected(result_id=result_id, subject=result["subject"], version=version, changes=changed,
+                               reason=reason, approver=approver, at=now, actor=actor)
+        return version
+
+    @event("ResultCorrected")
+    def _result_corrected(self, result_id: str, subject: str, version: int, changes: dict, reason: str,
+                          approver: str, at: datetime, actor: dict) -> None:
+        result = self.results[result_id]
+        result["versions"].append({"version": result["version"], "fields": dict(result["fields"])})
+        result["fields"] = {**result["fields"], **changes}
+        result.update(version=version, corrected_at=at, correction_reason=reason, approver=approver)
+
+    # ---- the combined notice before the visit (R-EXEC-3) ---------------------------------------------------
+    def issue_visit_notices(self, *, department: str, is_office: bool, unannounced_items: list[str],
+                            codes: dict[str, str], now: datetime, actor: dict) -> list[dict]:
+        """The lead tells each drawn subject, in one combined notice for the joint visit, the day, every joining
+        department's items and who comes; never for a visit an item keeps unannounced (R-EXEC-3)."""
+        self._check_open()
+        if department != self.lead_department and not is_office:
+            raise errors.NotTheLeadDepartment("只有牵头部门可以发出联合检查告知书。")
+        if unannounced_items:
+            raise errors.Conflict("本任务含不预先告知的检查事项，检查前不得向检查对象告知（R-EXEC-3）。",
+                                  code="unannounced_visit", items=unannounced_items)
+        if self.agreed_day is None or not self.drawn_subjects:
+            raise errors.WrongState("联合检查日确定、检查对象抽取后才能发出告知书。")
+        unmatched = [d for d in self.participants
+                     if (self.matchings.get(d) or {}).get("status") != "matched"]
+        if unmatched:
+            raise errors.WrongState("以下部门尚未匹配检查人员，不能发出告知书。", departments=unmatched)
+        if self.visit_notices:
+            raise errors.Conflict("本任务已发出联合检查告知书。", code="notices_issued")
+        if local_date(now) >= self.agreed_day:
+            raise errors.WrongState("告知书须在联合检查日之前发出。")
+        notices = [{"subject": subject, "number": f"{(self.number or '联检').removesuffix('号')}-{n:03d}号",
+                    "code": codes[subject]} for n, subject in enumerate(self.drawn_subjects, start=1)]
+        self._visit_notices_issued(day=self.agreed_day, notices=notices, at=now, actor=actor)
+        return notices
+
+    @event("VisitNoticesIssued")
+    def _visit_notices_issued(self, day: date, notices: list[dict], at: datetime, actor: dict) -> None:
+        self.visit_notices = {n["subject"]: dict(n, day=day, issued_at=at) for n in notices}
 
     # ---- drawing subjects (R-JOINT-6, R-DRAW-5) -----------------------------------------------------
     @property
@@ -519,17 +728,53 @@ class JointTask(Aggregate):
         self.cancelled = {"reason": reason, "at": at}
 
     def recompute_deadline(self, *, calendar: Calendar, now: datetime, actor: dict) -> bool:
-        """After a calendar change, move the response deadline if responses are still open (R-CAL-2)."""
+        """After a calendar change, move the response deadline if responses are still open, and the publication
+        deadline of every result not yet published (R-CAL-2); whether anything moved."""
+        moved = self._recompute_result_deadlines(calendar, now, actor)
         if not self.awaits_responses:
-            return False
+            return moved
         deadline = calendar.deadline(self.pushed_at, RESPONSE_WORKING_DAYS)
         if (deadline.day, deadline.provisional) == (self.response_deadline, self.deadline_provisional):
-            return False
+            return moved
         self._deadline_recomputed(
             response_deadline=deadline.day, provisional=deadline.provisional, previous=self.response_deadline,
             at=now, actor=actor,
         )
         return True
+
+    @property
+    def awaits_publication(self) -> bool:
+        """Live with a result not yet published: its deadline moves with the calendar (R-CAL-2)."""
+        return (self.merged_into is None and self.cancelled is None
+                and any(r["published_at"] is None for r in self.results.values()))
+
+    def _recompute_result_deadlines(self, calendar: Calendar, now: datetime, actor: dict) -> bool:
+        if not self.awaits_publication:
+            return False
+        moved = False
+        for rid, result in list(self.results.items()):
+            if result["published_at"] is not None:
+                continue
+            day = calendar.deadline(_noon(result["deadline_from"]), result["publish_days"]).day
+            if day == result["publish_deadline"]:
+                continue
+            department = result["department"]
+            completed = department in self.inspections and department not in self.publications
+            department_deadline = max([day] + [r["publish_deadline"] for k, r in self.results.items()
+                                               if r["department"] == department and k != rid]) if completed else None
+            self._result_deadline_recomputed(result_id=rid, department=department, subject=result["subject"],
+                                             publish_deadline=day, previous=result["publish_deadline"],
+                                             department_deadline=department_deadline, at=now, actor=actor)
+            moved = True
+        return moved
+
+    @event("ResultDeadlineRecomputed")
+    def _result_deadline_recomputed(self, result_id: str, department: str, subject: str, publish_deadline: date,
+                                    previous: date, department_deadline: date | None, at: datetime,
+                                    actor: dict) -> None:
+        self.results[result_id]["publish_deadline"] = publish_deadline
+        if department_deadline is not None:  # the department's inspection (all its results) is due by its latest
+            self.inspections[department]["publish_deadline"] = department_deadline
 
     @event("DeadlineRecomputed")
     def _deadline_recomputed(

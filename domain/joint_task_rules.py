@@ -190,3 +190,17 @@ def task_status(
 def task_number(year: int, sequence: int) -> str:
     """A task's readable number, as clerks cite it: the sequence within the year of its push (联检〔2026〕0042号)."""
     return f"联检〔{year}〕{sequence:04d}号"
+
+
+def draw_is_public(*, executed: bool, unannounced: bool, visited: bool) -> bool:
+    """An executed draw's record goes public once it can no longer warn anyone: at once for an announced visit,
+    after the visit for an unannounced one (R-DRAW-5, R-EXEC-3)."""
+    return executed and (not unannounced or visited)
+
+
+def masked_code(code: str) -> str:
+    """A subject code as the public may read it: an individual's resident ID keeps only its region and check
+    digits (R-PUB-3); an enterprise's credit code is public."""
+    from domain.codes import is_valid_resident_id
+
+    return f"{code[:6]}********{code[-4:]}" if is_valid_resident_id(code) else code

@@ -13,7 +13,8 @@ from domain.draw import Pool
 
 
 class OpenTasks(Protocol):
-    """Which joint tasks may still wait for a response: their deadlines move with the calendar (R-CAL-2).
+    """Which joint tasks may still wait for a response or a result's publication: their deadlines move with the
+    calendar (R-CAL-2).
 
     A superset read in the current transaction, so that a calendar change sees a task initiated a moment before,
     projected or not (issue 14); each task's aggregate then decides (JointTask.recompute_deadline)."""
@@ -70,6 +71,8 @@ class SubjectPool(Protocol):
     def catch_up(self) -> int: ...
     def pool(self, criteria: dict, *, year: int, task_id: str) -> Pool: ...
     def overlap_flags(self, drawn: list[str], *, year: int, task_id: str) -> list[dict]: ...
+    def names(self, codes: list[str]) -> dict[str, str]:
+        """Subject code → its name in the directory (a result keeps the name it was recorded under)."""
 
 
 class Inspectors(Protocol):
@@ -88,3 +91,25 @@ class TaskNumbers(Protocol):
     rolled-back initiation gives its number back)."""
 
     def next(self, year: int) -> int: ...
+
+
+class ResultIndex(Protocol):
+    """Which task holds a result (a result's id is known to the parties; its task is found here, R-JOINT-7)."""
+
+    def note(self, result_id: UUID, task_id: UUID) -> None: ...
+    def task_of(self, result_id: UUID) -> UUID | None: ...
+
+
+class Staff(Protocol):
+    """The platform's accounts as the rules need them: whether a user holds a role in a department (R-PUB-2: a
+    correction's approver holds the approver role in the department that corrects)."""
+
+    def holds_role(self, username: str, department: str, role: str) -> bool: ...
+
+
+class DepartmentSettings(Protocol):
+    """Each department's result settings (domain.result_rules.DEFAULT_SETTINGS when it has none)."""
+
+    def get(self, department: str) -> dict: ...
+    def put(self, department: str, settings: dict, user: str, now: datetime) -> dict:
+        """Store them; returns the previous settings (for the change log)."""

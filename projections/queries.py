@@ -30,7 +30,8 @@ class Page:
 
 
 def list_tasks(engine: Engine, *, department: str | None, role: str, status: str | None, q: str | None,
-               sort: str, descending: bool, offset: int, limit: int, today: date, viewer: str | None = None) -> Page:
+               sort: str, descending: bool, offset: int, limit: int, today: date, viewer: str | None = None,
+               task_ids: list[str] | None = None) -> Page:
     """Tasks a department leads or responds to (department=None: all, for the office); with `viewer`, each item
     says what that department must do on it now (`todo`, as the inbox would: its row is marked)."""
     conditions = []
@@ -48,12 +49,18 @@ def list_tasks(engine: Engine, *, department: str | None, role: str, status: str
         conditions.append(task_summary.c.status == status)
     if q:
         conditions.append(task_summary.c.title.contains(q, autoescape=True))
+    if task_ids is not None:  # the rows of given tasks (a live page fetching the one that changed)
+        conditions.append(task_summary.c.task_id.in_(task_ids))
     where = and_(*conditions) if conditions else True
     order = SORTS[sort].desc() if descending else SORTS[sort].asc()
     with engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(task_summary).where(where)).scalar_one()
         rows = conn.execute(select(task_summary).where(where).order_by(order, task_summary.c.task_id)
                             .offset(offset).limit(limit)).mappings().all()
+        if task_ids is not None:  # a handful of given tasks: no index-only count applies
+            total = len(rows) if offset == 0 and len(rows) < limit else conn.execute(
+                select(func.count()).select_from(task_summary).where(where)).scalar_one()
+        else:
+            total = conn.execute(_count_tasks(where, department, role, status, q)).scalar_one()
         ids = [r["task_id"] for r in rows]
         departments = conn.execute(select(task_departments).where(task_departments.c.task_id.in_(ids))
                                    ).mappings().all() if ids else []
@@ -65,6 +72,18 @@ def list_tasks(engine: Engine, *, department: str | None, role: str, status: str
         for row, item in zip(rows, items):
             item["todo"] = _todo(row, by_task.get(row["task_id"], []), viewer, today)
     return Page(items=items, total=total)
+
+
+def _count_tasks(where: Any, department: str | None, role: str, status: str | None, q: str | None) -> Any:
+    """A department's tasks are its rows in task_departments (one per task): counted on that index alone when
+    nothing filters on the task itself."""
+    if department is None or status or q:
+        return select(func.count()).select_from(task_summary).where(where)
+    td = task_departments
+    conditions = [td.c.department == department]
+    if role in ("lead", "responder"):
+        conditions.append(td.c.role == role)
+    return select(func.count()).select_from(td).where(*conditions)
 
 
 def late_responses(engine: Engine, *, today: date, department: str | None, offset: int, limit: int) -> Page:
@@ -154,28 +173,3 @@ def _todo(summary: Any, departments: list[dict], viewer: str, today: date) -> st
 def _late(row: dict, today: date) -> bool:
     return response_late(pending=row["response_status"] == "pending", answered_late=bool(row["late"]),
                          deadline=row["response_deadline"], today=today)
-
-
-def published_results(engine: Engine, *, q: str | None, offset: int, limit: int) -> Page:
-    """What the public may see (R-PUB-3): tasks with at least one published result, and who published when."""
-    td = task_departments
-    published = select(td.c.task_id).where(td.c.published_at.is_not(None))
-    where = and_(task_summary.c.task_id.in_(published), task_summary.c.merged_into.is_(None))
-    if q:
-        where = and_(where, task_summary.c.title.contains(q, autoescape=True))
-    with engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(task_summary).where(where)).scalar_one()
-        rows = conn.execute(select(task_summary.c.task_id, task_summary.c.title, task_summary.c.lead_department,
-                                   task_summary.c["items"], task_summary.c.agreed_day)
-                            .where(where).order_by(task_summary.c.agreed_day.desc(), task_summary.c.task_id)
-                            .offset(offset).limit(limit)).mappings().all()
-        ids = [r["task_id"] for r in rows]
-        parts = conn.execute(select(td.c.task_id, td.c.department, td.c.inspected_on, td.c.published_at)
-                             .where(td.c.task_id.in_(ids), td.c.published_at.is_not(None))
-                             .order_by(td.c.published_at)).mappings().all() if ids else []
-    by_task: dict[str, list[dict]] = {}
-    for p in parts:
-        by_task.setdefault(p["task_id"], []).append(
-            {"department": p["department"], "inspected_on": p["inspected_on"], "published_at": p["published_at"]})
-    return Page(items=[dict(r) | {"items": json.loads(r["items"]), "publications": by_task.get(r["task_id"], [])}
-                       for r in rows], total=total)

@@ -23,7 +23,9 @@ class SubjectDrawsProjection(JointTaskHandlers):
 
     name = "subject_draws"
     tables = (subject_draws,)
-    ignores = (JointTask.Initiated, JointTask.Responded, JointTask.ResponseOverdue, JointTask.LateReasonGiven,
+    ignores = (JointTask.ResultRecorded, JointTask.ResultApproved, JointTask.ResultPublished, JointTask.ResultCorrected,
+               JointTask.ResultDeadlineRecomputed, JointTask.VisitNoticesIssued,
+               JointTask.Initiated, JointTask.Responded, JointTask.ResponseOverdue, JointTask.LateReasonGiven,
                JointTask.InspectionDayProposed, JointTask.InspectionDayConfirmed, JointTask.InspectionDayAgreed,
                JointTask.Inspected, JointTask.Published, JointTask.DrawCommitted, JointTask.InspectorsMatchCommitted,
                JointTask.InspectorsMatched, JointTask.InspectorsAssigned, JointTask.InspectorReplaced,

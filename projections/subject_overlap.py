@@ -67,7 +67,9 @@ class SubjectOverlapProjection(JointTaskHandlers):
     tables = (overlap_tasks, overlap_departments, overlap_subjects, overlap_inspections)
     # who visits which subject, and when, does not depend on deadlines, lateness, one department's confirmation of
     # the day (InspectionDayAgreed settles it), a committed but unrevealed draw, or which inspectors go
-    ignores = (JointTask.ResponseOverdue, JointTask.LateReasonGiven, JointTask.InspectionDayConfirmed,
+    ignores = (JointTask.ResultRecorded, JointTask.ResultApproved, JointTask.ResultPublished, JointTask.ResultCorrected,
+               JointTask.ResultDeadlineRecomputed, JointTask.VisitNoticesIssued,
+               JointTask.ResponseOverdue, JointTask.LateReasonGiven, JointTask.InspectionDayConfirmed,
                JointTask.DeadlineRecomputed, JointTask.DrawCommitted, JointTask.InspectorsMatchCommitted,
                JointTask.InspectorsMatched, JointTask.InspectorsAssigned, JointTask.InspectorReplaced,
                Notice, WorkingCalendar)

@@ -126,6 +126,17 @@ class TasksProjection(JointTaskHandlers):
     def _on_Published(self, b: _Batch, e: Any) -> None:
         _update_department(b, e, published_at=e.at)
 
+    @handles(JointTask.ResultRecorded, JointTask.ResultApproved, JointTask.ResultPublished,
+             JointTask.ResultCorrected, JointTask.VisitNoticesIssued)
+    def _on_result(self, b: _Batch, e: Any) -> None:
+        """A result or the visit's notices are on the task's record (the timeline); a result's rows are the
+        results projection's, the notices are read from the task."""
+
+    @handles(JointTask.ResultDeadlineRecomputed)
+    def _on_ResultDeadlineRecomputed(self, b: _Batch, e: Any) -> None:
+        if e.department_deadline is not None:  # the department's results are all recorded: due by the latest
+            _update_department(b, e, publish_deadline=e.department_deadline)
+
     @handles(JointTask.Cancelled)
     def _on_Cancelled(self, b: _Batch, e: Any) -> None:
         _update_summary(b, e, cancel_reason=e.reason)
@@ -202,7 +213,8 @@ def _refresh_status(b: _Batch, task_id: str, at: datetime, position: int) -> Non
 
 _TIMELINE_FIELDS = ("deadline", "decision", "item_ids", "reason", "late", "day", "completed_on", "publish_deadline",
                     "response_deadline", "previous", "into_task_id", "from_task_id", "title",
-                    "responding_departments", "items", "departments")
+                    "responding_departments", "items", "departments", "subject", "subject_name", "version",
+                    "result_id")
 
 
 _FIELDS_BY_TYPE: dict[type, tuple[str, ...]] = {}  # the timeline fields an event class carries, found once
@@ -218,6 +230,8 @@ def _timeline_row(e: Any, position: int) -> dict:
         data[field] = str(value) if isinstance(value, (date, datetime)) or field.endswith("task_id") else value
     if type(e).__name__ == "MergeAbsorbed":
         data["departments"] = sorted(e.responses)
+    elif type(e).__name__ == "VisitNoticesIssued":  # how many; the verification codes stay off the record
+        data["count"] = len(e.notices)
     return {"position": position, "task_id": task_key(e.originator_id), "at": _when(e), "event_type": type(e).__name__,
             "actor_user": e.actor["user"],
             "actor_department": getattr(e, "department", None) or e.actor["department"],

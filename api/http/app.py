@@ -16,7 +16,7 @@ from api.http.operations import Metrics, RequestMetrics
 from api.http.operations import router as operations_router
 from api.http.routes import (
     auth, calendar, checklist, departments, directory, draws, inbox, joint_tasks, matchings, notices, oversight,
-    public,
+    public, results, visits,
 )
 from api.scheduler import DeadlineWatcher
 from api.bootstrap import Services, build_services
@@ -63,8 +63,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)  # outermost: it times the refusals too
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(refuse_hostile_input)])
     # Routes are matched in order: the joint-task commands, the busiest calls, are tried first.
-    for module in (joint_tasks, auth, calendar, checklist, departments, directory, draws, inbox, matchings, notices,
-                   oversight, public):
+    for module in (joint_tasks, results, visits, auth, calendar, checklist, departments, directory, draws, inbox, matchings,
+                   notices, oversight, public):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(operations_router)

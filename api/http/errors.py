@@ -34,6 +34,9 @@ FIELD_LABELS = {
     "team_size": "每组人数", "inspector": "检查人员", "teams": "检查组",
     "inspector_id": "检查人员身份证号", "subject_code": "检查对象代码", "redraw_of": "被替代的抽取",
     "order": "排序方向", "department": "部门", "subject": "通报标题", "body": "通报内容", "task_ids": "任务编号", "criteria": "抽取条件", "witnesses": "见证人", "approver": "批准人", "min_position": "最小位置", "from": "开始日期", "to": "结束日期",
+    "outcome": "检查结果", "findings": "检查情况", "measures": "处理措施", "transferred_to": "接收机关及案件编号",
+    "confidential_note": "内部备注", "inspector_ids": "参加检查人员", "inspected_on": "检查日期", "results": "检查结果",
+    "changes": "更正内容",
 }
 
 

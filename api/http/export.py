@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import tempfile
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Iterable, Iterator, Literal
 
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.background import BackgroundTask
 
 Format = Literal["json", "csv", "xlsx"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -48,3 +51,37 @@ def _cell(value: Any) -> Any:
     if isinstance(value, (list, dict)):
         return str(value)
     return value
+
+
+def stream_table(header: list[str], rows: Iterable[list[Any]], fmt: Literal["csv", "xlsx"],
+                 filename: str) -> Response:
+    """A sheet written row by row: CSV streamed to the client as it is produced; XLSX through openpyxl's write-only
+    mode into a temporary file (a ZIP is written whole before it is sent), removed once sent."""
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'}
+    if fmt == "csv":
+        def chunks() -> Iterator[bytes]:
+            out = io.StringIO()
+            writer = csv.writer(out)
+            out.write("\ufeff")
+            writer.writerow(header)
+            for n, line in enumerate(rows, start=1):
+                writer.writerow([_cell(v) for v in line])
+                if n % 1000 == 0:
+                    yield out.getvalue().encode("utf-8")
+                    out.seek(0)
+                    out.truncate()
+            yield out.getvalue().encode("utf-8")
+
+        return StreamingResponse(chunks(), media_type="text/csv; charset=utf-8", headers=disposition)
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(filename[:31])
+    sheet.append(header)
+    for line in rows:
+        sheet.append([_cell(v) for v in line])
+    handle = tempfile.NamedTemporaryFile(prefix="jointinspect-export-", suffix=".xlsx", delete=False)
+    handle.close()
+    book.save(handle.name)
+    return FileResponse(handle.name, media_type=XLSX, headers=disposition,
+                        background=BackgroundTask(os.unlink, handle.name))

@@ -51,6 +51,14 @@ _SENTENCES: dict[str, Callable[[str, dict, dict[str, str]], str]] = {
     "InspectionDayAgreed": lambda who, d, n: f"各参与部门已商定联合检查日为 {d['day']}",
     "Inspected": lambda who, d, n: f"{who}登记检查完成（{d['completed_on']}），结果应于 {d['publish_deadline']} 前公示",
     "Published": lambda who, d, n: f"{who}公示检查结果" + ("，已逾期" if d.get("late") else ""),
+    "ResultRecorded": lambda who, d, n: (f"{who}录入对 {d.get('subject_name') or d['subject']}（{d['subject']}）的检查结果，"
+                                         f"应于 {d['publish_deadline']} 前公示"),
+    "ResultApproved": lambda who, d, n: f"{who}审核通过对 {d['subject']} 的检查结果",
+    "ResultPublished": lambda who, d, n: f"{who}公示对 {d['subject']} 的检查结果" + ("，已逾期" if d.get("late") else ""),
+    "ResultDeadlineRecomputed": lambda who, d, n: (f"工作日历调整，对 {d['subject']} 的结果公示期限由 {d['previous']} "
+                                                   f"改为 {d['publish_deadline']}"),
+    "VisitNoticesIssued": lambda who, d, n: f"{who}向 {d['count']} 户检查对象发出联合检查告知书（检查日 {d['day']}）",
+    "ResultCorrected": lambda who, d, n: f"{who}更正对 {d['subject']} 的检查结果（第 {d['version']} 版）：{d['reason']}",
     "Cancelled": lambda who, d, n: f"{who}撤销任务：{d['reason']}",
     "DeadlineRecomputed": lambda who, d, n: f"工作日历调整，响应期限由 {d['previous']} 改为 {d['response_deadline']}",
     "Merged": lambda who, d, n: f"{who}将本任务并入任务 {d['into_task_id']}",

@@ -137,13 +137,14 @@ def item_names(conn: Connection, item_ids: Iterable[str]) -> dict[str, str]:
 
 # Built once, like accounts._DEPARTMENT_CODES: every `initiate` runs it
 _ITEM_REFS = select(check_items.c.id, check_items.c.department_code, check_items.c.item_class,
-                    check_items.c.status).where(check_items.c.id.in_(bindparam("ids", expanding=True)))
+                    check_items.c.status, check_items.c.unannounced
+                    ).where(check_items.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def item_refs(conn: Connection, item_ids: Iterable[str]) -> dict[str, ItemRef]:
     ids = list(item_ids)
     rows = conn.execute(_ITEM_REFS, {"ids": ids}) if ids else []
-    return {r.id: ItemRef(r.department_code, r.item_class, r.status == "active") for r in rows}
+    return {r.id: ItemRef(r.department_code, r.item_class, r.status == "active", bool(r.unannounced)) for r in rows}
 
 
 def task_item_lookup(conn: Connection, entries: Iterable[str],
@@ -342,3 +343,31 @@ def _bump(table: Table, row: Any, actor: Actor, now: datetime, **values: Any) ->
         raise RetryableConflict(exc) from exc
     if result.rowcount != 1:
         raise RetryableConflict("concurrent update")
+
+
+# What a subject is told of each item before an announced visit (R-EXEC-3): the documents follow its methods
+DOCUMENTS_BY_METHOD = {
+    "written": "与检查事项相关的许可证照、制度文件和台账记录",
+    "on_site": "经营（生产）场所、设施设备及现场记录，以便现场核查",
+    "online": "网站、网店等网络经营信息及后台记录",
+    "sampling": "抽样所需的产品、进货查验记录及检验报告",
+    "third_party": "第三方机构出具的检测、评估或审计报告",
+}
+
+
+def notice_items(conn: Connection, item_ids: Iterable[str]) -> list[dict]:
+    """The task's items as a combined notice lists them: department, name, content, legal basis and the documents
+    to prepare (from the item's methods), in the order given."""
+    ids = list(dict.fromkeys(item_ids))
+    rows = {r.id: r for r in conn.execute(select(
+        check_items.c.id, check_items.c.department_code, check_items.c.name, check_items.c.content,
+        check_items.c.legal_basis, check_items.c.methods).where(check_items.c.id.in_(ids)))} if ids else {}
+    return [{"id": i, "department_code": r.department_code, "name": r.name, "content": r.content,
+             "legal_basis": r.legal_basis,
+             "documents": [DOCUMENTS_BY_METHOD[m] for m in (r.methods or []) if m in DOCUMENTS_BY_METHOD]}
+            for i in ids if (r := rows.get(i)) is not None]
+
+
+def all_item_names(conn: Connection) -> dict[str, str]:
+    """Every check item's name by id (a province's checklist: thousands of rows at most)."""
+    return {r.id: r.name for r in conn.execute(select(check_items.c.id, check_items.c.name))}

@@ -67,6 +67,17 @@ class SqlSubjectPool:
     def overlap_flags(self, drawn: list[str], *, year: int, task_id: str) -> list[dict]:
         return overlap_flags(current_connection(), drawn, year=year, task_id=task_id)  # R-DRAW-6
 
+    def names(self, codes: list[str]) -> dict[str, str]:
+        return subject_names(current_connection(), codes)
+
+
+def subject_names(conn: Connection, codes: list[str]) -> dict[str, str]:
+    """Subject code → name in the directory (codes not in it are left out)."""
+    if not codes:
+        return {}
+    rows = conn.execute(select(subjects.c.code, subjects.c.name).where(subjects.c.code.in_(sorted(set(codes)))))
+    return {r.code: r.name for r in rows}
+
 
 def compress_pool(pool_list: str) -> bytes:
     return zlib.compress(pool_list.encode("utf-8"), 1)

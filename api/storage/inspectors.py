@@ -5,6 +5,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, insert, or_, select
+from sqlalchemy.engine import Connection
 
 from api.storage.ports import current_connection
 from api.storage.tables import conflicts_of_interest, inspectors
@@ -49,3 +50,15 @@ class SqlInspectors:
         current_connection().execute(insert(conflicts_of_interest).values(
             inspector_id=inspector_id, subject_code=subject_code, reason=reason, declared_by=user,
             department=department, declared_at=now))
+
+
+def public_identities(conn: Connection, resident_ids: list[str]) -> dict[str, dict]:
+    """Resident ID → what may be shown of an inspector beyond its own department: name, department and certificate
+    number (R-INSP-3; never the ID number or the contact)."""
+    if not resident_ids:
+        return {}
+    rows = conn.execute(select(inspectors.c.resident_id, inspectors.c.name, inspectors.c.department_code,
+                               inspectors.c.certificate_no)
+                        .where(inspectors.c.resident_id.in_(sorted(set(resident_ids)))))
+    return {r.resident_id: {"name": r.name, "department_code": r.department_code, "certificate_no": r.certificate_no}
+            for r in rows}

@@ -114,6 +114,27 @@ task_numbers = Table(
     Column("last", Integer, nullable=False),
 )
 
+# Each department's result settings (R-PUB-1, issue 16): whether an approver reviews a result before it is
+# published, and the publication deadline: 20 working days after the inspection by default, or, where the
+# department's rules are stricter (003 §15), a report within `report_days` of the inspection and publication
+# within `publish_days` of the report. A department without a row has the defaults.
+department_settings = Table(
+    "department_settings", metadata,
+    Column("department_code", String(32), primary_key=True),
+    Column("review_required", Boolean, nullable=False),
+    Column("report_days", Integer),  # None: no report deadline; publish_days then counts from the inspection
+    Column("publish_days", Integer, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_by", String(64), nullable=False),
+)
+
+# Which task holds a result (R-JOINT-7): written in the recording transaction; a result's commands find its task
+result_index = Table(
+    "result_index", metadata,
+    Column("result_id", String(36), primary_key=True),
+    Column("task_id", String(36), nullable=False),
+)
+
 # Which prefix of the log a draw's yearly cap and overlap flags were read from (the projections' position then):
 # a draw reads them from `subject_draws` and `subject_overlap` (api/storage/draws.py SqlSubjectPool, which says why
 # that is safe), and this says exactly what they reflected, for a witness or an auditor.

@@ -9,14 +9,16 @@ from domain.usecases.checklist import ChecklistUseCases
 from domain.usecases.draws import DrawUseCases
 from domain.usecases.matching import MatchingUseCases
 from domain.usecases.notices import NoticeUseCases
+from domain.usecases.results import ResultUseCases
 from domain.usecases.tasks import TaskUseCases
+from domain.usecases.visits import VisitUseCases
 
 __all__ = ["SYSTEM", "Actor", "CalendarChange", "Clock", "CommandResult", "JointInspect"]
 
 
-class JointInspect(TaskUseCases, DrawUseCases, MatchingUseCases, NoticeUseCases, CalendarUseCases,
-                   ChecklistUseCases, UseCases):
-    """Joint inspections, their draws and matchings, the office's notices, the working calendar and the
+class JointInspect(TaskUseCases, DrawUseCases, MatchingUseCases, VisitUseCases, ResultUseCases, NoticeUseCases,
+                   CalendarUseCases, ChecklistUseCases, UseCases):
+    """Joint inspections, their draws, matchings and results, the office's notices, the working calendar and the
     departments' checklists and plans."""
 
     name = "JointInspect"

@@ -16,7 +16,8 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 from domain import errors
 from domain.joint_task import JointTask
 from domain.notice import Notice
-from domain.ports import Checklist, DrawEvidence, Inspectors, OpenTasks, SubjectPool, TaskNumbers
+from domain.ports import (Checklist, DepartmentSettings, DrawEvidence, Inspectors, OpenTasks, ResultIndex, Staff, SubjectPool,
+                          TaskNumbers)
 from domain.working_calendar import CALENDAR_ID, WorkingCalendar
 from domain.working_days import Calendar, OfficialSchedule, WeekdaysOnly
 
@@ -90,6 +91,9 @@ class UseCases(Application):
         self.subject_pool: SubjectPool = _unset("subject_pool")
         self.inspectors: Inspectors = _unset("inspectors")
         self.task_numbers: TaskNumbers = _unset("task_numbers")
+        self.result_index: ResultIndex = _unset("result_index")
+        self.staff: Staff = _unset("staff")
+        self.department_settings: DepartmentSettings = _unset("department_settings")
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -51,12 +51,18 @@ class ConsoleWatch:
     def __init__(self) -> None:
         self.messages: list[str] = []
         self.allowed: set[int] = set()
+        self.allowed_texts: set[str] = set()
 
     def allow(self, *statuses: int) -> None:
         self.allowed.update(statuses)
 
+    def allow_text(self, text: str) -> None:
+        """Allow messages holding `text` (e.g. net::ERR_INTERNET_DISCONNECTED while a test cuts the network)."""
+        self.allowed_texts.add(text)
+
     def problems(self) -> list[str]:
-        return [m for m in self.messages if not any(f"status of {s} " in m for s in self.allowed)]
+        return [m for m in self.messages if not any(f"status of {s} " in m for s in self.allowed)
+                and not any(t in m for t in self.allowed_texts)]
 
 
 @pytest.fixture

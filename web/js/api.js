@@ -3,6 +3,7 @@
 const SESSION_KEY = "jointinspect.session";
 const POSITION_KEY = "jointinspect.position";
 const PREFIX = "/api/v1";
+const READ_RETRIES = 2;
 
 /** An error in the API's one shape: {"error": {"code", "message", "details"}}; message is Chinese. */
 export class ApiError extends Error {
@@ -93,10 +94,17 @@ export async function api(method, path, { body, query, idempotencyKey, anonymous
   if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
 
   let response;
-  try {
-    response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch {
-    throw new ApiError(0, "network_error", "无法连接服务器，请检查网络后重试。");
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch {
+      throw new ApiError(0, "network_error", "无法连接服务器，请检查网络后重试。");
+    }
+    // A read the server is too busy to wait for (503 with Retry-After) is tried again, at most twice.
+    if (response.status !== 503 || method !== "GET" || attempt >= READ_RETRIES) break;
+    const seconds = Number(response.headers.get("Retry-After"));
+    if (!Number.isFinite(seconds) || seconds <= 0) break;
+    await new Promise((resolve) => { window.setTimeout(resolve, Math.min(seconds, 5) * 1000); });
   }
   if (response.status === 204) return null;
   let data = null;

@@ -93,11 +93,36 @@ export function unsubscribeAll() {
   listeners.clear();
 }
 
-/** A function that calls `work` once, `ms` after the last of a burst of calls. */
-export function debounce(work, ms = 250) {
-  let pending = null;
-  return () => {
-    window.clearTimeout(pending);
-    pending = window.setTimeout(work, ms);
+/**
+ * A function that runs `work` `ms` after the first call of a burst, with at most one run in flight and one queued:
+ * under a steady stream of messages (the deadline watcher marking hundreds of overdue responses) the page still
+ * refreshes every `ms` plus one load, instead of waiting for a quiet moment that never comes.
+ */
+export function coalesce(work, ms = 250) {
+  let timer = null;
+  let running = false;
+  let again = false;
+  const run = async () => {
+    timer = null;
+    running = true;
+    try {
+      await work();
+    } catch {
+      // the page shows its own error; the next message tries again
+    } finally {
+      running = false;
+      if (again) {
+        again = false;
+        schedule();
+      }
+    }
   };
+  function schedule() {
+    if (running) {
+      again = true;
+      return;
+    }
+    if (timer === null) timer = window.setTimeout(run, ms);
+  }
+  return schedule;
 }

@@ -10,11 +10,14 @@ import { matchingView } from "./views/matching.js";
 import { newTaskView } from "./views/new-task.js";
 import { noticesView } from "./views/notices.js";
 import {
-  departmentFiguresView, fusionSuggestionsView, overdueResultsView, tasksWithoutDayView,
+  departmentFiguresView, fusionSuggestionsView, overdueResultSubjectsView, overdueResultsView, tasksWithoutDayView,
 } from "./views/oversight.js";
 import { taskView } from "./views/task.js";
 import { tasksView } from "./views/tasks.js";
 import { verifyDrawView } from "./views/verify-draw.js";
+import { publicResultsView, publicSubjectView } from "./views/public-results.js";
+import { resultsView } from "./views/results.js";
+import { visitNoticesView } from "./views/visit-notices.js";
 import { checkItemFormView, checkItemView, checkItemsView } from "./views/check-items.js";
 import { inspectorView, inspectorsView, newInspectorView } from "./views/inspectors.js";
 import { planFormView, planView, plansView } from "./views/plans.js";
@@ -31,6 +34,8 @@ export const ROUTES = [
   { pattern: /^\/oversight\/late-responses$/, view: lateResponsesView, nav: "late", title: "逾期响应" },
   { pattern: /^\/oversight\/tasks-without-day$/, view: tasksWithoutDayView, nav: "no-day", title: "未确定检查日" },
   { pattern: /^\/oversight\/overdue-results$/, view: overdueResultsView, nav: "overdue-results", title: "结果逾期" },
+  { pattern: /^\/oversight\/overdue-result-subjects$/, view: overdueResultSubjectsView, nav: "overdue-result-subjects",
+    title: "逾期未公示结果" },
   { pattern: /^\/oversight\/department-figures$/, view: departmentFiguresView, nav: "figures", title: "部门响应统计" },
   { pattern: /^\/oversight\/fusion-suggestions$/, view: fusionSuggestionsView, nav: "fusion", title: "融合建议" },
   { pattern: /^\/notices$/, view: noticesView, nav: "notices", title: "通报" },
@@ -53,6 +58,12 @@ export const ROUTES = [
   { pattern: new RegExp(`^/tasks/${UUID}/draw$`), view: drawView, nav: "tasks", title: "抽取检查对象" },
   { pattern: new RegExp(`^/tasks/${UUID}/matching$`), view: matchingView, nav: "tasks", title: "匹配检查人员" },
   { pattern: new RegExp(`^/draws/${UUID}$`), view: drawRecordView, nav: "tasks", title: "抽取记录" },
+  { pattern: new RegExp(`^/tasks/${UUID}/results$`), view: resultsView, nav: "tasks", title: "检查结果" },
+  { pattern: new RegExp(`^/tasks/${UUID}/visit-notices$`), view: visitNoticesView, nav: "tasks",
+    title: "联合检查告知书" },
+  { pattern: /^\/public\/results$/, view: publicResultsView, public: true, nav: "public-results", title: "检查结果公示" },
+  { pattern: /^\/public\/subjects\/([0-9A-Za-z-]{1,32})$/, view: publicSubjectView, public: true,
+    nav: "public-results", title: "检查对象的检查结果" },
   { pattern: /^\/public\/verify-draw$/, view: verifyDrawView, public: true, nav: "verify-draw", title: "抽取结果核验" },
 ];
 
@@ -80,6 +91,8 @@ export const MENU = [
       { nav: "late", href: "#/oversight/late-responses", label: "逾期响应", office: true },
       { nav: "no-day", href: "#/oversight/tasks-without-day", label: "未确定检查日", office: true },
       { nav: "overdue-results", href: "#/oversight/overdue-results", label: "结果逾期", office: true },
+      { nav: "overdue-result-subjects", href: "#/oversight/overdue-result-subjects", label: "逾期未公示结果",
+        office: true },
       { nav: "figures", href: "#/oversight/department-figures", label: "部门响应统计", office: true },
       { nav: "fusion", href: "#/oversight/fusion-suggestions", label: "融合建议", office: true },
       { nav: "notices", href: "#/notices", label: "通报" },
@@ -89,6 +102,7 @@ export const MENU = [
   {
     label: "公开查询",
     items: [
+      { nav: "public-results", href: "#/public/results", label: "检查结果公示" },
       { nav: "verify-draw", href: "#/public/verify-draw", label: "抽取结果核验" },
     ],
   },

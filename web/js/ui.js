@@ -132,6 +132,15 @@ export function dueBadge(due) {
 export function pagedResults({ ctx, state, save = () => {}, fetchPage, render, sizes = [20, 50, 100] }) {
   const results = h("div", { class: "results" });
   let loading = 0;
+  let shown = null; // the data on screen, so a live change can be applied to it without reading the page again
+  function show(data) {
+    shown = data;
+    replace(results, render(data.items, data.total, data), pager({
+      page: state.page, pageSize: state.size, total: data.total, sizes,
+      onPage: (p) => { state.page = p; load(); },
+      onSize: (s) => { state.size = s; state.page = 1; load(); },
+    }));
+  }
   async function load() {
     const mine = ++loading;
     save();
@@ -145,11 +154,7 @@ export function pagedResults({ ctx, state, save = () => {}, fetchPage, render, s
         load();
         return;
       }
-      replace(results, render(data.items, data.total, data), pager({
-        page: state.page, pageSize: state.size, total: data.total, sizes,
-        onPage: (p) => { state.page = p; load(); },
-        onSize: (s) => { state.size = s; state.page = 1; load(); },
-      }));
+      show(data);
     } catch (error) {
       if (mine !== loading) return;
       replace(results);
@@ -158,7 +163,16 @@ export function pagedResults({ ctx, state, save = () => {}, fetchPage, render, s
       if (mine === loading) results.removeAttribute("aria-busy");
     }
   }
-  return { results, load };
+  /** Put `item` (keyed by `key`) on the page shown: in its place if there, else first (a new one); no read. */
+  function upsert(item, key) {
+    if (!shown) return;
+    const at = shown.items.findIndex((i) => i[key] === item[key]);
+    const items = at >= 0 ? shown.items.map((i, n) => (n === at ? item : i))
+      : [item, ...shown.items].slice(0, state.size);
+    show({ ...shown, items, total: shown.total + (at >= 0 ? 0 : 1) });
+  }
+  const has = (key, value) => Boolean(shown && shown.items.some((i) => i[key] === value));
+  return { results, load, upsert, has };
 }
 
 /** After a command on a page: clear the alert, re-read the page (`load`), say what happened, and move focus to the

@@ -16,8 +16,11 @@ from api.http.errors import ApiError
 from api.http.routes.joint_tasks import visible_task
 from api.http.schemas import DrawIn
 from api.bootstrap import Services
-from api.storage import draws
+from api.storage import checklist, draws
 from domain import draw as algorithm
+from domain import errors
+from domain.codes import is_valid_resident_id
+from domain.joint_task_rules import draw_is_public, masked_code
 from domain.joint_task import JointTask
 from domain.working_days import local_date
 from projections.subject_overlap import subject_overlap
@@ -107,3 +110,59 @@ def _record(services: Services, principal: Principal, draw_id: str) -> tuple[Joi
     task = visible_task(services, principal, UUID(row.task_id))
     return task, task.draws[draw_id]
 
+
+
+# ---- public (R-DRAW-5, R-EXEC-3): anyone may check an executed draw once it can no longer warn anyone ------------
+@router.get("/public/draws/{draw_id}", tags=["公开"])
+def public_draw(draw_id: UUID, services: ServicesDep) -> dict:
+    """An executed draw's record without private fields: criteria, witnesses' roles, commitment, seed, the pool's
+    fingerprint and size, and the drawn subjects (an individual's ID number masked). Public at once for an
+    announced visit, after the visit for an unannounced one; before that, 404 as for a draw that does not exist."""
+    task, record, row = _public_record(services, str(draw_id))
+    with services.engine.connect() as conn:
+        names = draws.subject_names(conn, record["drawn"])
+    masked = {c: masked_code(c) for c in [*record["drawn"], *record["excused"], *record["replaced"]]}
+    return {"draw_id": str(draw_id), "task_number": task.number, "title": task.title, "status": record["status"],
+            "criteria": record["criteria"], "witnesses": [{"role": w.get("role")} for w in record["witnesses"]],
+            "commitment": record["commitment"], "seed": record["seed"], "algorithm": record["algorithm"],
+            "version": record["version"], "pool_fingerprint": record["pool_fingerprint"],
+            "pool_size": record["pool_size"], "counts": record["counts"],
+            "drawn": [masked[c] for c in record["drawn"]], "excused": [masked[c] for c in record["excused"]],
+            "replaced": [masked[c] for c in record["replaced"]],
+            "drawn_subjects": [{"code": masked[c], "name": names.get(c, "") if masked[c] == c else ""}
+                               for c in record["drawn"]],
+            "drawn_at": iso(record["drawn_at"]), "pool_public": _pool_is_public(row)}
+
+
+@router.get("/public/draws/{draw_id}/pool", tags=["公开"], response_class=PlainTextResponse)
+def public_draw_pool(draw_id: UUID, services: ServicesDep) -> PlainTextResponse:
+    """The pool list of a public draw, when it names no individual (an ID number is never published, R-PUB-3)."""
+    _, _, row = _public_record(services, str(draw_id))
+    if not _pool_is_public(row):
+        raise ApiError(404, "pool_not_public", "该次抽取的候选名单含个人身份证号，不予公开；见证人可凭留存的名单核验。")
+    return PlainTextResponse(draws.pool_list(row),
+                             headers={"Content-Disposition": f'attachment; filename="pool-{draw_id}.tsv"'})
+
+
+def _public_record(services: Services, draw_id: str) -> tuple[JointTask, dict, object]:
+    hidden = ApiError(404, "draw_not_public", "找不到该次公开的抽取记录（未执行的抽取和尚未检查的不预先告知抽取不公开）。")
+    with services.engine.connect() as conn:
+        try:
+            row = draws.evidence(conn, draw_id)
+        except errors.NotFound:
+            raise hidden from None
+        if row.kind != "draw":
+            raise hidden
+        task = services.app.get_task(UUID(row.task_id))
+        refs = checklist.item_refs(conn, task.items)
+    record = task.draws.get(draw_id)
+    unannounced = any(ref.unannounced for ref in refs.values())
+    if record is None or not draw_is_public(executed=record["status"] != "committed" and "seed" in record,
+                                            unannounced=unannounced,
+                                            visited=task.status in ("inspected", "published")):
+        raise hidden
+    return task, record, row
+
+
+def _pool_is_public(row: object) -> bool:
+    return not any(is_valid_resident_id(line.split("\t", 1)[0]) for line in draws.pool_list(row).splitlines())

@@ -16,6 +16,7 @@ from api.http.routes.departments import department_ids, department_names
 from api.bootstrap import Services
 from domain.clock import SHANGHAI
 from domain.working_days import Calendar, end_of_day, local_date
+from projections import results as results_read
 from projections import oversight, queries, subject_draws
 
 router = APIRouter(prefix="/oversight", tags=["督导"])
@@ -126,6 +127,23 @@ def overdue_results(principal: OfficePrincipal, services: ServicesDep, _: ReadAf
         ("task_id", "任务编号"), ("title", "任务名称"), ("department_name", "部门"), ("agreed_day", "联合检查日"),
         ("inspected_on", "检查完成日期"), ("publish_deadline", "公示期限"), ("state", "情形")], format,
         _filename("overdue-results", as_of))
+
+
+@router.get("/overdue-results/subjects")
+def overdue_result_subjects(principal: OfficePrincipal, services: ServicesDep, _: ReadAfter = None,
+                            department: Annotated[str | None, Query(max_length=32)] = None,
+                            format: Format = "json", as_of: AsOf = None) -> Response:
+    """Per subject and department: results recorded but not published within their deadline (R-PUB-1, R-OVER-1);
+    earliest deadline first, at most 10,000 rows (the total says how many there are)."""
+    names = department_names(services)
+    with _reading(services, as_of) as (engine, today, _calendar):
+        found = results_read.unpublished_results(engine, today=today, department=department, overdue_only=True,
+                                                 offset=0, limit=10_000)
+    rows = [r | {"department_name": names.get(r["department"], r["department"])} for r in found.items]
+    return table_response(_stamped({"items": rows, "total": found.total}, as_of), rows, [
+        ("task_id", "任务编号"), ("subject_name", "检查对象"), ("subject_code", "统一社会信用代码"),
+        ("department_name", "部门"), ("inspected_on", "检查日期"), ("publish_deadline", "公示期限")], format,
+        _filename("overdue-result-subjects", as_of))
 
 
 @router.get("/department-figures")

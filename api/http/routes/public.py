@@ -1,32 +1,55 @@
 """What anyone may read without logging in: published results only, nothing private (R-PUB-1, R-PUB-3)."""
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from api.storage import checklist as checklist
 from api.http.idempotency import iso
-from api.http.deps import ServicesDep
+from api.http.deps import ReadAfter, ServicesDep
 from api.http.routes.departments import department_names
-from projections.queries import published_results
+from domain.result_rules import METHODS, OUTCOMES
+from projections.results import public_results
 
 router = APIRouter(prefix="/public", tags=["公开"])
 
 
 @router.get("/results")
-def results(services: ServicesDep, q: Annotated[str | None, Query(max_length=100)] = None,
+def results(services: ServicesDep, _: ReadAfter, q: Annotated[str | None, Query(max_length=100)] = None,
+            department: Annotated[str | None, Query(max_length=32)] = None,
+            outcome: Annotated[str | None, Query(max_length=20)] = None,
+            date_from: Annotated[date | None, Query(alias="from")] = None,
+            date_to: Annotated[date | None, Query(alias="to")] = None,
             page: Annotated[int, Query(ge=1, le=100_000)] = 1,
             page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> dict:
-    """Joint inspections whose results have been published: what was checked, when, by which departments."""
+    """Published results (R-PUB-1), newest first: by subject code or a fragment of its name, department, outcome and
+    inspection dates. Public fields only: no ID numbers, contacts, inspectors or internal notes (R-PUB-3)."""
+    return _public_page(services, q=q, department=department, outcome=outcome, date_from=date_from,
+                        date_to=date_to, subject_code=None, page=page, page_size=page_size)
+
+
+@router.get("/subjects/{subject_code}/results")
+def subject_results(subject_code: Annotated[str, Path(max_length=32)], services: ServicesDep, _: ReadAfter,
+                    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+                    page_size: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
+    """One subject's published results over the years."""
+    return _public_page(services, q=None, department=None, outcome=None, date_from=None, date_to=None,
+                        subject_code=subject_code.upper(), page=page, page_size=page_size)
+
+
+def _public_page(services: Any, *, page: int, page_size: int, **filters: Any) -> dict:
     names = department_names(services)
-    page_result = published_results(services.engine, q=q, offset=(page - 1) * page_size, limit=page_size)
+    found = public_results(services.engine, offset=(page - 1) * page_size, limit=page_size, **filters)
     with services.engine.connect() as conn:
-        item_names = checklist.item_names(conn, [i for r in page_result.items for i in r["items"]])
+        item_names = checklist.item_names(conn, [i for r in found.items for i in r["item_ids"]])
     items = [{
-        "task_id": r["task_id"], "title": r["title"], "lead_department": names.get(r["lead_department"]),
-        "items": [item_names[i] for i in r["items"]], "inspection_day": r["agreed_day"],
-        "publications": [{"department": names.get(p["department"]), "inspected_on": p["inspected_on"],
-                          "published_at": iso(p["published_at"])} for p in r["publications"]],
-    } for r in page_result.items]
-    return {"items": items, "total": page_result.total, "page": page, "page_size": page_size}
+        "result_id": r["result_id"], "subject_code": r["subject_code"], "subject_name": r["subject_name"],
+        "department_code": r["department"], "department_name": names.get(r["department"], r["department"]),
+        "items": [item_names.get(i, i) for i in r["item_ids"]], "methods": [METHODS.get(m, m) for m in r["methods"]],
+        "outcome": r["outcome"], "outcome_name": OUTCOMES.get(r["outcome"], (r["outcome"],))[0],
+        "findings": r["findings"], "measures": r["measures"], "inspected_on": r["inspected_on"],
+        "published_at": iso(r["published_at"]), "version": r["version"], "corrected_at": iso(r["corrected_at"]),
+    } for r in found.items]
+    return {"items": items, "total": found.total, "page": page, "page_size": page_size}

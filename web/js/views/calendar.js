@@ -3,7 +3,7 @@
 // response deadline at once; the answer says how many.
 import { api, commandSender, session } from "../api.js";
 import { field, h, replace, uid } from "../dom.js";
-import { debounce, subscribe } from "../live.js";
+import { coalesce, subscribe } from "../live.js";
 import { replaceQuery } from "../router.js";
 import { busy, clearFormError, formErrorBox, heading, showAlert, showFormError, showNotice } from "../ui.js";
 
@@ -77,7 +77,7 @@ export async function calendarView(ctx) {
   const initial = /^\d{4}-\d{2}$/.test(ctx.params.get("month") || "") ? ctx.params.get("month") : thisMonth();
   const view = monthView(ctx, initial);
   await view.load();
-  const refresh = debounce(() => { if (ctx.isCurrent()) view.load().catch(showAlert); }, 300);
+  const refresh = coalesce(() => (ctx.isCurrent() ? view.load().catch(showAlert) : null), 300);
   subscribe((message) => {
     if (message.type === "resync" || String(message.type || "").startsWith("WorkingCalendar")) refresh();
   });

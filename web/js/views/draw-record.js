@@ -124,11 +124,11 @@ export function saveBlob(blob, filename) {
 }
 
 /** The pool list (GET /draws/{id}/pool, text): fetched with the bearer token, as api() does for JSON. */
-export async function fetchPool(drawId) {
-  const token = session.get()?.access_token;
+export async function fetchPool(drawId, published = false) {
+  const token = published ? null : session.get()?.access_token;
   let response;
   try {
-    response = await fetch(`/api/v1/draws/${drawId}/pool`, {
+    response = await fetch(`/api/v1/${published ? "public/" : ""}draws/${drawId}/pool`, {
       headers: token ? { Authorization: `Bearer ${token}`, Accept: "text/plain" } : { Accept: "text/plain" },
     });
   } catch {

@@ -2,7 +2,7 @@
 import { api, lastPosition, session } from "../api.js";
 import { h, replace } from "../dom.js";
 import { date } from "../format.js";
-import { debounce, subscribe } from "../live.js";
+import { coalesce, subscribe } from "../live.js";
 import { replaceQuery } from "../router.js";
 import { dueBadge, heading, showAlert } from "../ui.js";
 
@@ -49,7 +49,7 @@ export async function homeView(ctx) {
     load().catch(showAlert);
   }
 
-  const refresh = debounce(() => load().catch(showAlert), 300);
+  const refresh = coalesce(() => load().catch(showAlert), 300);
   subscribe(() => refresh()); // anything that concerns my department may add or clear a to-do
   await load();
   return h("section", {},

@@ -4,7 +4,7 @@ import { api, lastPosition } from "../api.js";
 import { departments } from "../data.js";
 import { h, replace, uid } from "../dom.js";
 import { LATE_STATE, RESPONSE_STATUS, date, dateTime } from "../format.js";
-import { debounce, subscribe } from "../live.js";
+import { coalesce, subscribe } from "../live.js";
 import { replaceQuery } from "../router.js";
 import { busy, clearFormError, formErrorBox, heading, pager, showAlert, showFormError } from "../ui.js";
 import { noticeComposer, noticeable } from "./notices.js";
@@ -90,7 +90,7 @@ export async function lateResponsesView(ctx) {
   await load();
   // Live: a response given, a deadline passing (ResponseOverdue), a reason or a notice changes the list. The past
   // (as_of) does not change, so only the present view follows.
-  const refresh = debounce(() => { if (ctx.isCurrent() && !state.as_of) load(); }, 300);
+  const refresh = coalesce(() => (ctx.isCurrent() && !state.as_of ? load() : null), 300);
   subscribe(() => refresh());
 
   return h("section", {},

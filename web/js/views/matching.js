@@ -44,7 +44,7 @@ export async function matchingView(ctx) {
 }
 
 /** This department's inspectors (a few pages at most), for names and the forms' choices. */
-async function ownInspectors() {
+export async function ownInspectors() {
   const all = [];
   for (let page = 1; page <= 10; page += 1) {
     const result = await api("GET", "/inspectors", { query: { page, page_size: 200, sort: "name" } });

@@ -5,7 +5,7 @@ import { api, commandSender, lastPosition, session } from "../api.js";
 import { departments } from "../data.js";
 import { field, h, replace, uid } from "../dom.js";
 import { LATE_STATE, date, dateTime, taskNumber } from "../format.js";
-import { debounce, subscribe } from "../live.js";
+import { coalesce, subscribe } from "../live.js";
 import { replaceQuery } from "../router.js";
 import { busy, clearFormError, formErrorBox, heading, pagedResults, showAlert, showFormError, showNotice } from "../ui.js";
 import { scrollTable } from "./oversight-common.js";
@@ -61,7 +61,7 @@ export async function noticesView(ctx) {
     render: (items) => table(items, { office, me, reload: () => load() }),
   });
   await load();
-  const refresh = debounce(() => { if (ctx.isCurrent()) load(); }, 300);
+  const refresh = coalesce(() => (ctx.isCurrent() ? load() : null), 300);
   subscribe((message) => {
     if (message.type === "resync" || String(message.type || "").startsWith("Notice")) refresh();
   });

@@ -61,6 +61,26 @@ export async function overdueResultsView(ctx) {
   });
 }
 
+/** 逾期未公示（按检查对象）: each result recorded but not published within its deadline, per subject and department. */
+export async function overdueResultSubjectsView(ctx) {
+  return oversightPage(ctx, {
+    route: "/oversight/overdue-result-subjects", path: "/oversight/overdue-results/subjects",
+    name: "overdue-result-subjects", title: "逾期未公示结果",
+    lead: "已录入但超过公示期限（检查后 20 个工作日）仍未公示的检查结果，按检查对象和部门列出（R-PUB-1）。",
+    render: (body) => gridTable({
+      className: "overdue-result-subjects-table", caption: "逾期未公示结果列表",
+      headers: ["检查对象", "部门", "检查日期", "公示期限"],
+      rows: body.items.map((r) => h("tr", { "data-result-id": r.result_id, "data-department": r.department },
+        h("td", { class: "title-cell" }, taskLink(r.task_id, r.subject_name || r.subject_code),
+          h("div", { class: "muted" }, r.subject_code)),
+        h("td", {}, r.department_name || r.department),
+        h("td", { class: "deadline" }, date(r.inspected_on)),
+        h("td", { class: "deadline" }, date(r.publish_deadline)))),
+      empty: "没有逾期未公示的检查结果。",
+    }),
+  });
+}
+
 /** 融合建议: open tasks that drew the same subjects in overlapping windows; the lead of both or the office merges. */
 export async function fusionSuggestionsView(ctx) {
   const [body, names] = await Promise.all([

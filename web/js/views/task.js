@@ -3,7 +3,7 @@ import { api, commandSender, lastPosition, session } from "../api.js";
 import { departmentNames } from "../data.js";
 import { field, h, replace, uid } from "../dom.js";
 import { RESPONSE_STATUS, date, dateTime, lateLabel, taskNumber } from "../format.js";
-import { debounce, subscribe } from "../live.js";
+import { coalesce, subscribe } from "../live.js";
 import {
   busy, clearFormError, dueBadge, formErrorBox, heading, provisionalMark, reloadAfterCommand, showAlert,
   showFormError, statusBadge,
@@ -29,7 +29,7 @@ export async function taskView(ctx) {
 
   await load();
   // Live: another department's response, a proposed day, a cancellation… appear without reloading the page.
-  const refresh = debounce(() => load().catch(showAlert), 300);
+  const refresh = coalesce(() => load().catch(showAlert), 300);
   subscribe((message) => { if (message.task_id === id || message.type === "resync") refresh(); });
   return root;
 }
@@ -210,6 +210,7 @@ function actionForms(task, me, names, done) {
     }));
   }
   if (can.has("draw") || can.has("match")) forms.push(drawAndMatchLinks(task, can));
+  if (task.agreed_day && task.drawn_subjects.length) forms.push(resultsLink(task, me));
   if (can.has("record_inspection")) {
     forms.push(simpleForm({
       title: "登记检查完成", submit: "登记检查完成", path: `${base}/inspections`, done,
@@ -253,6 +254,17 @@ function drawAndMatchLinks(task, can) {
       can.has("draw") ? h("a", { class: "button primary", href: `#/tasks/${task.id}/draw` }, "抽取检查对象") : null,
       can.has("match") ? h("a", { class: "button primary", href: `#/tasks/${task.id}/matching` }, "匹配检查人员")
         : null));
+}
+
+/** The results page: each joining department records, publishes and corrects its results there (R-JOINT-7). */
+function resultsLink(task, me) {
+  const joins = task.participants.includes(me.department_code);
+  return h("div", { class: "action results-link" },
+    h("h3", {}, "检查结果"),
+    h("p", {}, joins ? "本部门对每个检查对象录入一条检查结果，并在检查后 20 个工作日内公示。" : "查看各部门的检查结果录入与公示进度。"),
+    h("div", { class: "actions" },
+      h("a", { class: "button primary", href: `#/tasks/${task.id}/results` }, joins ? "录入与公示检查结果" : "查看检查结果"),
+      h("a", { class: "button secondary", href: `#/tasks/${task.id}/visit-notices` }, "联合检查告知书")));
 }
 
 /** A titled form that sends one command with its own Idempotency-Key and shows the API's error beside itself. */

@@ -3,7 +3,7 @@ import { api, lastPosition, session } from "../api.js";
 import { departmentNames } from "../data.js";
 import { h, replace, uid } from "../dom.js";
 import { RESPONSE_STATUS, TASK_STATUS, date, dateTime } from "../format.js";
-import { debounce, subscribe } from "../live.js";
+import { coalesce, subscribe } from "../live.js";
 import { replaceQuery } from "../router.js";
 import { dueBadge, heading, pagedResults, provisionalMark, statusBadge } from "../ui.js";
 
@@ -15,6 +15,10 @@ const TABS = [
 const SORTS = { pushed_at: "推送时间", response_deadline: "响应期限" };
 const ORDERS = { desc: "从晚到早", asc: "从早到晚" };
 const SIZES = [20, 50, 100];
+// Events after which a task not on the page may belong on it
+const ENTERS_LIST = new Set(["JointTask.Initiated", "JointTask.MergeAbsorbed", "JointTask.Merged",
+  "JointTask.DeadlineRecomputed"]);
+const NEW_TASK = new Set(["JointTask.Initiated"]); // newest first: a new task of mine goes on top of page 1
 
 function readState(params) {
   const pick = (name, allowed, fallback) => (allowed.includes(params.get(name)) ? params.get(name) : fallback);
@@ -49,7 +53,7 @@ export async function tasksView(ctx) {
   const names = await departmentNames();
   const panelId = uid("tasks-panel");
 
-  const { results, load } = pagedResults({
+  const { results, load, upsert, has } = pagedResults({
     ctx, state, sizes: SIZES, save: () => writeState(state),
     fetchPage: async () => {
       const tab = TABS.find((t) => t.key === state.tab);
@@ -132,8 +136,28 @@ export async function tasksView(ctx) {
 
   await load();
   // Live: a task pushed to my department, or a change on one I see, shows without reloading the page.
-  const refresh = debounce(() => load(), 300);
-  subscribe((message) => { if (message.task_id || message.type === "resync") refresh(); });
+  // Live. In the default view (page 1, newest first, no filter) a new task or a change to a task on the page is
+  // fetched alone and put in place; anything else that can change the page re-reads it. Changes to tasks further
+  // down the list (e.g. the deadline watcher marking old responses overdue) do nothing.
+  const refresh = coalesce(() => load(), 150);
+  subscribe((message) => {
+    if (message.type === "resync") { refresh(); return; }
+    const id = message.task_id;
+    if (!id) return;
+    const onPage = has("task_id", id);
+    if (!onPage && !state.status && !ENTERS_LIST.has(message.type)) return;
+    const plain = state.page === 1 && !state.status && !state.q && state.sort === "pushed_at" && state.order === "desc";
+    if (plain && (onPage || NEW_TASK.has(message.type))) fetchRow(id, onPage).catch(() => refresh());
+    else refresh();
+  });
+  async function fetchRow(id, onPage) {
+    const tab = TABS.find((t) => t.key === state.tab);
+    const data = await api("GET", "/joint-tasks", {
+      query: { role: tab.role, task_id: id, min_position: lastPosition() } });
+    if (!ctx.isCurrent()) return;
+    if (data.items.length) upsert(data.items[0], "task_id");
+    else if (onPage) refresh(); // no longer mine in this tab: re-read the page
+  }
 
   return h("section", {},
     h("div", { class: "page-head" }, heading("我的任务"),

@@ -43,7 +43,7 @@ export async function verifyDrawView(ctx) {
   const errors = formErrorBox();
   const result = h("section", { class: "card verify-result-card", "aria-labelledby": "verdict-title", hidden: true });
 
-  const loader = session.get() ? platformLoader(ctx, record.input, pool.input) : null;
+  const loader = platformLoader(ctx, record.input, pool.input); // public draws for anyone, the department's own when logged in
   const form = h("form", { class: "action verify-form", novalidate: true, "aria-label": "抽取结果核验" },
     errors, loader,
     record.wrap, uploadButton("上传抽取记录文件", record.input, { keepBom: false, accept: ".json,application/json" }),
@@ -106,7 +106,10 @@ function platformLoader(ctx, recordBox, poolBox) {
     button.disabled = true;
     replace(status, "正在载入…");
     try {
-      const [recordJson, poolBlob] = await Promise.all([api("GET", `/draws/${drawId}`), fetchPool(drawId)]);
+      // Logged in: the department's own record; anyone else: the public record, once the draw is public
+      const [recordJson, poolBlob] = session.get()
+        ? await Promise.all([api("GET", `/draws/${drawId}`), fetchPool(drawId)])
+        : await Promise.all([api("GET", `/public/draws/${drawId}`, { anonymous: true }), fetchPool(drawId, true)]);
       recordBox.value = JSON.stringify(recordJson, null, 2);
       poolBox.value = await poolBlob.text();
       replace(status, "已从平台载入，请点击“核验”在本机重新计算。");

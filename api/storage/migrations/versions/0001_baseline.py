@@ -29,7 +29,8 @@ depends_on = None
 
 
 # Tables of the table modules that a later revision creates (their revision names them)
-LATER = {"task_numbers"}  # 0002_task_numbers
+LATER = {"task_numbers",  # 0002_task_numbers
+         "result_index", "department_settings", "inspection_results", "result_versions"}  # 0004_results
 
 
 def _baseline_tables(metadata):  # type: ignore[no-untyped-def]
