@@ -15,7 +15,7 @@ from projections.tables import task_departments, task_summary
 CLOSED = ("merged", "cancelled", "published")
 LABELS = {
     "respond": "响应任务", "propose_day": "提议联合检查日", "agree_day": "确认联合检查日",
-    "record_inspection": "登记检查完成", "publish": "公示检查结果",
+    "record_inspection": "录入检查结果", "publish": "公示检查结果",
 }
 
 

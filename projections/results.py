@@ -3,10 +3,11 @@ and every version (R-PUB-2); the public search reads only published rows and pub
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from typing import Any, Iterator
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from domain.joint_task import JointTask
@@ -18,6 +19,7 @@ from projections.queries import Page
 from projections.tables import inspection_results, result_versions
 
 R = inspection_results
+CODE_SHAPE = re.compile(r"[0-9A-Za-z]{15,18}")  # a registry number, credit code or resident ID
 
 
 def _fields_json(fields: dict) -> str:
@@ -118,19 +120,15 @@ def public_results(engine: Engine, *, q: str | None, department: str | None, out
                    limit: int) -> Page:
     """Published results only (R-PUB-1), newest publication first; `q` matches the subject's code exactly or a
     fragment of its name."""
-    conditions = [R.c.published_at.is_not(None)]
-    if q:
-        conditions.append(or_(R.c.subject_code == q.upper(), R.c.subject_name.contains(q, autoescape=True)))
+    conditions = _published(department, date_from, date_to)
+    if q and CODE_SHAPE.fullmatch(q):  # a credit code or ID number: by code alone (its index)
+        conditions.append(R.c.subject_code == q.upper())
+    elif q:  # a fragment of the name (PostgreSQL: the trigram index)
+        conditions.append(R.c.subject_name.contains(q, autoescape=True))
     if subject_code:
         conditions.append(R.c.subject_code == subject_code)
-    if department:
-        conditions.append(R.c.department == department)
     if outcome:
         conditions.append(R.c.outcome == outcome)
-    if date_from:
-        conditions.append(R.c.inspected_on >= date_from)
-    if date_to:
-        conditions.append(R.c.inspected_on <= date_to)
     where = and_(*conditions)
     columns = [R.c.result_id, R.c.task_id, R.c.subject_code, R.c.subject_name, R.c.department, R.c.item_ids,
                R.c.methods, R.c.outcome, R.c.findings, R.c.measures, R.c.inspected_on, R.c.published_at, R.c.version,
@@ -169,13 +167,7 @@ def iter_published(engine: Engine, *, department: str | None, date_from: date | 
                    batch: int = 2000) -> Iterator[dict]:
     """Every published result in its current version, oldest publication first, streamed in batches from the
     server (a province's year does not fit in memory)."""
-    conditions = [R.c.published_at.is_not(None)]
-    if department:
-        conditions.append(R.c.department == department)
-    if date_from:
-        conditions.append(R.c.inspected_on >= date_from)
-    if date_to:
-        conditions.append(R.c.inspected_on <= date_to)
+    conditions = _published(department, date_from, date_to)
     query = (select(R.c.result_id, R.c.subject_code, R.c.subject_name, R.c.department, R.c.item_ids, R.c.outcome,
                     R.c.inspected_on, R.c.published_at, R.c.version, R.c.corrected_at)
              .where(and_(*conditions)).order_by(R.c.published_at, R.c.result_id))
@@ -185,3 +177,15 @@ def iter_published(engine: Engine, *, department: str | None, date_from: date | 
             item = dict(row)
             item["item_ids"] = json.loads(item["item_ids"])
             yield item
+
+
+def _published(department: str | None, date_from: date | None, date_to: date | None) -> list[Any]:
+    """Published results, of a department and inspected within dates when given."""
+    conditions = [R.c.published_at.is_not(None)]
+    if department:
+        conditions.append(R.c.department == department)
+    if date_from:
+        conditions.append(R.c.inspected_on >= date_from)
+    if date_to:
+        conditions.append(R.c.inspected_on <= date_to)
+    return conditions

@@ -1,6 +1,7 @@
 """Request and response bodies, with field limits (In) and documented shapes (Out)."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -19,6 +20,16 @@ def _date_text(value: object) -> object:
 
 
 Day = Annotated[date, BeforeValidator(_date_text)]
+
+
+def _query_day(value: object) -> object:
+    """A day in a query is written YYYY-MM-DD: "0" is not a date (pydantic would read it as 1970-01-01)."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("须为 YYYY-MM-DD 格式的日期")
+    return value
+
+
+QueryDay = Annotated[date, BeforeValidator(_query_day)]
 
 
 class In(BaseModel):

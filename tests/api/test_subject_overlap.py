@@ -5,6 +5,8 @@ from datetime import datetime
 
 from domain.clock import SHANGHAI
 from tests.api.test_draws import _draw, _subjects
+from tests.api.test_matchings import _inspectors, _match
+from tests.api.test_results import _entry
 from tests.support import INSPECTION_DAY, assert_error, created, office_view
 
 
@@ -35,10 +37,17 @@ def test_after_the_visit_the_subject_counts_as_inspected_per_department_and_item
                                        json={"day": INSPECTION_DAY}))
     assert _overlap(server, codes[0]).json()["pending_visits"][0]["day_state"] == "proposed"
     created(server.client("wlj").post(f"/joint-tasks/{task['id']}/inspection-day/agreements"))
+    _inspectors(server, "scjg", 2, start=100)
+    _inspectors(server, "wlj", 2, start=200)
+    for department in ("scjg", "wlj"):
+        assert _match(server, task["id"], department)["status_code"] == 201
     server.services.clock.set(datetime(2026, 3, 11, 10, tzinfo=SHANGHAI))
-    for code in ("scjg", "wlj"):
-        created(server.client(code).post(f"/joint-tasks/{task['id']}/inspections",
-                                         json={"completed_on": INSPECTION_DAY, "note": ""}))
+    teams = {d: server.client(d).get(f"/joint-tasks/{task['id']}/matchings").json()["departments"][d]["teams"]
+             for d in ("scjg", "wlj")}
+    for department in ("scjg", "wlj"):  # each department's one result per subject completes its inspection
+        for code in codes:
+            created(server.client(department).post(f"/joint-tasks/{task['id']}/results",
+                                                   json=_entry(server, task["id"], department, code, teams)))
     body = created(_overlap(server, codes[1]), 200)
     assert body["pending_visits"] == []
     view = office_view(server, task["id"])

@@ -58,10 +58,56 @@ def every_kind_of_event(services, clock) -> dict[str, UUID]:  # type: ignore[no-
     services.app.respond(full, WJW, "accept", [FIRE], "")
     services.app.cancel(cancelled, SCJG, "与上级专项行动重复")
     services.app.merge(absorbed, survivor, SCJG)
-    draw(services, full, ["91110000000000001X", "91110000000000002X"])
+    subjects = ["91110000000000001X", "91110000000000002X"]
+    draw(services, full, subjects)
     agree_day(services, full, date(2026, 3, 10), (SCJG, WLJ, WJW))
+    for party in (SCJG, WLJ, WJW):
+        assign(services, full, party, {s: [f"{party.department}-a", f"{party.department}-b"] for s in subjects})
+    on_task(services, full, lambda task, now: task.issue_visit_notices(
+        department="scjg", is_office=False, unannounced_items=[], codes={s: f"CODE{s[-3:]}" for s in subjects},
+        now=now, actor=SCJG.as_record()))
     clock.set(datetime(2026, 3, 11, 10, tzinfo=SHANGHAI))
-    services.app.record_inspection(full, SCJG, date(2026, 3, 10), "现场检查完成")
-    services.app.record_inspection(full, WLJ, date(2026, 3, 10), "")
-    services.app.publish(full, SCJG, "")
+    for party in (SCJG, WLJ):  # each one result per subject: the department's inspection is recorded
+        record_results(services, full, party, subjects)
+    first = on_task(services, full, lambda task, now: [
+        task.publish_result(result_id=rid, department="scjg", now=now, actor=SCJG.as_record())
+        for rid, r in task.results.items() if r["department"] == "scjg"] and
+        next(rid for rid, r in task.results.items() if r["department"] == "scjg"))
+    on_task(services, full, lambda task, now: task.correct_result(
+        result_id=first, department="scjg", changes={"findings": "补正：证照已公示"}, reason="漏记", approver="局长",
+        item_owners=OWNERS, now=now, actor=SCJG.as_record()))
     return {"full": full, "cancelled": cancelled, "survivor": survivor, "absorbed": absorbed}
+
+
+OWNERS = {FOOD: "scjg", FIRE: "wjw"}  # the items' departments (tasks here name items, not ids)
+
+
+def on_task(services, task_id: UUID, command):  # type: ignore[no-untyped-def]
+    """A command on the aggregate itself, in one unit of work (the use case would need the checklist by ids)."""
+    app = services.app
+    with app.transaction():
+        task = app.get_task(task_id)
+        value = command(task, app.clock.now())
+        app.save(task)
+    return value
+
+
+def assign(services, task_id: UUID, party: Actor, teams: dict[str, list[str]]) -> None:  # type: ignore[no-untyped-def]
+    on_task(services, task_id, lambda task, now: task.assign_inspectors(
+        department=party.department, teams=teams, reason="本部门检查人员不足", approver="局长", now=now,
+        actor=party.as_record()))
+
+
+def record_results(services, task_id: UUID, party: Actor, subjects: list[str]) -> None:  # type: ignore[no-untyped-def]
+    calendar = services.app.calendar()
+
+    def command(task, now):  # type: ignore[no-untyped-def]
+        for subject in subjects:
+            task.record_result(
+                department=party.department, subject=subject, subject_name=f"检查对象{subject[-3:]}",
+                item_ids=task.allowed_result_items(party.department, OWNERS), item_owners=OWNERS,
+                methods=["on_site"], outcome="pass", findings="未发现问题", measures="", transferred_to="",
+                confidential_note="", inspector_ids=task.matchings[party.department]["teams"][subject],
+                inspected_on=date(2026, 3, 10), calendar=calendar, now=now, actor=party.as_record())
+
+    on_task(services, task_id, command)

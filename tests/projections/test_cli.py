@@ -44,7 +44,7 @@ def test_rebuilding_an_unknown_projection_names_the_known_ones_and_changes_nothi
     before = services.runner.positions()
     done = _cli(database_url, "rebuild", "taskz")
     assert done.returncode == 2
-    assert "no projection named 'taskz'; known: tasks, notices, subject_draws, subject_overlap" in done.stderr
+    assert "no projection named 'taskz'; known: tasks, notices, results, subject_draws, subject_overlap" in done.stderr
     assert services.runner.positions() == before
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from domain.clock import SHANGHAI
 from projections.subject_overlap import SubjectOverlapProjection, overlap_flags, subject_overlap
 from tests.projections.stories import (
-    FIRE, FOOD, GXJ, OFFICE, SCJG, WJW, WLJ, agree_day, draw, every_kind_of_event, initiate,
+    FIRE, FOOD, GXJ, OFFICE, SCJG, WJW, WLJ, agree_day, assign, draw, every_kind_of_event, initiate, record_results,
 )
 
 A, B, C = "91110000000000001X", "91110000000000002X", "91110000000000003X"
@@ -29,9 +29,11 @@ def _inspected_task(services, clock, codes: list[str]):  # type: ignore[no-untyp
     services.app.respond(task, GXJ, "decline", [], "本季度无相关检查任务")
     draw(services, task, codes)
     agree_day(services, task, date(2026, 3, 10))
+    for party in (SCJG, WLJ):
+        assign(services, task, party, {c: [f"{party.department}-a", f"{party.department}-b"] for c in codes})
     clock.set(datetime(2026, 3, 11, 10, tzinfo=SHANGHAI))
-    services.app.record_inspection(task, SCJG, date(2026, 3, 10), "")
-    services.app.record_inspection(task, WLJ, date(2026, 3, 10), "")
+    for party in (SCJG, WLJ):  # one result per subject records the department's inspection
+        record_results(services, task, party, codes)
     return task
 
 
@@ -73,8 +75,9 @@ def test_a_partly_recorded_visit_stays_pending_for_the_departments_yet_to_record
     services.app.respond(task, GXJ, "decline", [], "无相关检查任务")
     draw(services, task, [A])
     agree_day(services, task, date(2026, 3, 10))
+    assign(services, task, SCJG, {A: ["scjg-a", "scjg-b"]})
     clock.set(datetime(2026, 3, 11, 10, tzinfo=SHANGHAI))
-    services.app.record_inspection(task, SCJG, date(2026, 3, 10), "")
+    record_results(services, task, SCJG, [A])
     found = _overlap(services, A)
     assert [d["department"] for d in found["pending_visits"][0]["departments"]] == ["wlj"]
     assert [g["department"] for g in found["inspections"]] == ["scjg", "scjg"]

@@ -417,3 +417,26 @@ def test_too_few_inspectors_is_named_and_an_approved_direct_assignment_follows(p
     expect(page.locator('table.departments-table tr[data-department="wlj"] .match-status')).to_have_text("经批准直接指派")
     wlj = server.client("wlj").get(f"/joint-tasks/{task_id}/matchings").json()["departments"]["wlj"]
     assert wlj["assigned"] and wlj["teams"] == {c: [own[0], other[i]] for i, c in enumerate(sorted(drawn))}
+
+
+# issue 15: the draw and matching pages follow /ws without re-rendering under the clerk's typing
+def test_a_change_by_another_department_is_announced_on_the_matching_page_without_losing_input(page, server):
+    put_subjects(server, 2)
+    task_id = day_agreed_task(server)
+    api_draw(server, task_id, {"count": 2})
+    put_inspectors(server, "wlj", 3)
+    put_inspectors(server, "scjg", 3, start=50)
+    login(page, "scjg")
+    page.goto(f"/web/#/tasks/{task_id}/matching")
+    expect(page.get_by_role("heading", name="匹配检查人员", level=1)).to_be_visible()
+    page.get_by_label("每组人数").fill("3")  # the clerk is typing
+    bar = page.locator(".changed-bar")
+    expect(bar).to_be_hidden()
+    client = server.client("wlj")  # another department matches its inspectors meanwhile
+    match_id = created(client.post(f"/joint-tasks/{task_id}/matchings", json={"team_size": 2}))["match_id"]
+    created(client.post(f"/joint-tasks/{task_id}/matchings/{match_id}/execution"))
+    expect(bar).to_be_visible()
+    expect(bar).to_contain_text("本任务有新的办理记录")
+    expect(page.get_by_label("每组人数")).to_have_value("3")  # nothing re-rendered under the typing
+    bar.get_by_role("button", name="刷新").click()
+    expect(bar).to_be_hidden()

@@ -13,6 +13,7 @@ from tests.api.test_matchings import _match
 from tests.support import created, day_agreed_task, head
 from tests.web.test_browser import login
 from tests.web.test_draw_pages import api_draw, put_inspectors, put_subjects
+from tests.web.test_office_pages import logout
 
 try:
     from playwright.sync_api import expect
@@ -172,3 +173,33 @@ def test_anyone_verifies_a_public_draw_by_its_number_without_logging_in(page, se
     verdict = page.locator("h2.verdict")
     expect(verdict).to_have_attribute("data-match", "true")
     expect(verdict).to_contain_text("核验一致")
+
+
+# R-PUB-1
+def test_the_office_asks_for_review_and_the_departments_approver_approves_before_publication(page, server):
+    task_id, drawn = ready_for_results(server, 1)
+    login(page, "office")
+    page.goto("/web/#/result-settings")
+    row = page.locator('tr[data-department="wlj"]')
+    row.get_by_label("文化和旅游局公示前审核").check()
+    row.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("status")).to_contain_text("已保存文化和旅游局的结果公示设置")
+    assert server.client("wlj").get("/departments/wlj/result-settings").json()["review_required"] is True
+
+    wlj = server.client("wlj")
+    teams = wlj.get(f"/joint-tasks/{task_id}/matchings").json()["departments"]["wlj"]["teams"]
+    items = [i["id"] for i in wlj.get(f"/joint-tasks/{task_id}").json()["item_details"]
+             if i["department_code"] == "wlj"]
+    created(wlj.post(f"/joint-tasks/{task_id}/results", json={
+        "subject_code": drawn[0], "item_ids": items, "methods": ["on_site"], "outcome": "pass",
+        "inspector_ids": teams[drawn[0]], "inspected_on": "2026-03-10"}))
+    logout(page)
+    login(page, approver_username("wlj"))
+    page.goto(f"/web/#/tasks/{task_id}/results")
+    expect(page.get_by_role("button", name="公示该结果")).to_have_count(0)  # not before the review
+    page.get_by_role("button", name="审核通过").click()
+    expect(page.get_by_role("status")).to_contain_text("已审核通过")
+    page.get_by_role("button", name="公示该结果").click()
+    expect(page.get_by_role("status")).to_contain_text("已公示")
+    rows = results_of(server, task_id)
+    assert rows[0]["approved_by"] == approver_username("wlj") and rows[0]["published_at"]

@@ -17,6 +17,7 @@ import { tasksView } from "./views/tasks.js";
 import { verifyDrawView } from "./views/verify-draw.js";
 import { publicResultsView, publicSubjectView } from "./views/public-results.js";
 import { resultsView } from "./views/results.js";
+import { resultSettingsView } from "./views/result-settings.js";
 import { visitNoticesView } from "./views/visit-notices.js";
 import { checkItemFormView, checkItemView, checkItemsView } from "./views/check-items.js";
 import { inspectorView, inspectorsView, newInspectorView } from "./views/inspectors.js";
@@ -39,6 +40,7 @@ export const ROUTES = [
   { pattern: /^\/oversight\/department-figures$/, view: departmentFiguresView, nav: "figures", title: "部门响应统计" },
   { pattern: /^\/oversight\/fusion-suggestions$/, view: fusionSuggestionsView, nav: "fusion", title: "融合建议" },
   { pattern: /^\/notices$/, view: noticesView, nav: "notices", title: "通报" },
+  { pattern: /^\/result-settings$/, view: resultSettingsView, nav: "result-settings", title: "结果公示设置" },
   { pattern: /^\/calendar$/, view: calendarView, nav: "calendar", title: "工作日历" },
   { pattern: /^\/check-items$/, view: checkItemsView, nav: "check-items", title: "抽查事项清单" },
   { pattern: /^\/check-items\/new$/, view: checkItemFormView, nav: "check-items", title: "新增抽查事项" },
@@ -97,6 +99,7 @@ export const MENU = [
       { nav: "fusion", href: "#/oversight/fusion-suggestions", label: "融合建议", office: true },
       { nav: "notices", href: "#/notices", label: "通报" },
       { nav: "calendar", href: "#/calendar", label: "工作日历", office: true },
+      { nav: "result-settings", href: "#/result-settings", label: "结果公示设置", office: true },
     ],
   },
   {

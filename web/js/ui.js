@@ -188,3 +188,19 @@ export async function reloadAfterCommand(ctx, root, load, message) {
   if (message) showNotice(message);
   (root.querySelector("[data-focus-after]") || root.querySelector("h1"))?.focus();
 }
+
+/**
+ * Live on a page with forms (draw, matching, results): a change to the task by someone else does not re-render
+ * under the clerk's typing; a bar says so and re-reads on request. Returns the bar, to put at the top of the page.
+ */
+export function changedElsewhereBar(taskId, reload, subscribe) {
+  const bar = h("div", { class: "changed-bar no-print", role: "status", hidden: true },
+    "本任务有新的办理记录。", h("button", { type: "button", class: "secondary", onclick: async () => {
+      bar.hidden = true;
+      await reload();
+    } }, "刷新"));
+  subscribe((message) => {
+    if (message.task_id === taskId || message.type === "resync") bar.hidden = false;
+  });
+  return bar;
+}

@@ -1,13 +1,13 @@
 """What anyone may read without logging in: published results only, nothing private (R-PUB-1, R-PUB-3)."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
 from api.storage import checklist as checklist
 from api.http.idempotency import iso
+from api.http.schemas import QueryDay
 from api.http.deps import ReadAfter, ServicesDep
 from api.http.routes.departments import department_names
 from domain.result_rules import METHODS, OUTCOMES
@@ -20,8 +20,8 @@ router = APIRouter(prefix="/public", tags=["公开"])
 def results(services: ServicesDep, _: ReadAfter, q: Annotated[str | None, Query(max_length=100)] = None,
             department: Annotated[str | None, Query(max_length=32)] = None,
             outcome: Annotated[str | None, Query(max_length=20)] = None,
-            date_from: Annotated[date | None, Query(alias="from")] = None,
-            date_to: Annotated[date | None, Query(alias="to")] = None,
+            date_from: Annotated[QueryDay | None, Query(alias="from")] = None,
+            date_to: Annotated[QueryDay | None, Query(alias="to")] = None,
             page: Annotated[int, Query(ge=1, le=100_000)] = 1,
             page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> dict:
     """Published results (R-PUB-1), newest first: by subject code or a fragment of its name, department, outcome and

@@ -2,7 +2,6 @@
 inspected ("谁检查、谁录入、谁公示"; R-JOINT-7, R-EXEC-1, R-EXEC-2, R-PUB-1..3)."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -17,7 +16,7 @@ from api.http.export import XLSX, stream_table
 from api.http.idempotency import fingerprint, iso, run_command
 from api.http.routes.departments import department_names
 from api.http.routes.joint_tasks import visible_task
-from api.http.schemas import Day, In, PositionOut
+from api.http.schemas import Day, In, PositionOut, QueryDay
 from api.storage import checklist
 from api.storage import draws as draw_storage
 from api.storage.inspectors import public_identities
@@ -190,8 +189,8 @@ NATIONAL_COLUMNS = ["检查对象名称", "统一社会信用代码（身份证�
 @router.get("/results/export", responses={200: {"content": {"text/csv": {}, XLSX: {}}}})
 def export_results(principal: CurrentPrincipal, services: ServicesDep, _: ReadAfter,
                    format: Literal["csv", "xlsx"] = "csv",
-                   date_from: Annotated[date | None, Query(alias="from")] = None,
-                   date_to: Annotated[date | None, Query(alias="to")] = None) -> Response:
+                   date_from: Annotated[QueryDay | None, Query(alias="from")] = None,
+                   date_to: Annotated[QueryDay | None, Query(alias="to")] = None) -> Response:
     """This department's published results (the office: every department's) in the national publicity system's
     shape: one row per subject and item, with the national result category (R-PUB-1). Streamed: a province's year
     is written row by row, never held in memory."""

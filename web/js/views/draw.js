@@ -5,9 +5,12 @@
 import { api, commandSender, session } from "../api.js";
 import { departmentNames } from "../data.js";
 import { field, h, replace, uid } from "../dom.js";
+import { subscribe } from "../live.js";
 import { date, dateTime, taskNumber } from "../format.js";
 import { navigate, replaceQuery } from "../router.js";
-import { busy, clearFormError, flash, formErrorBox, heading, reloadAfterCommand, statusBadge } from "../ui.js";
+import {
+  busy, changedElsewhereBar, clearFormError, flash, formErrorBox, heading, reloadAfterCommand, showAlert, statusBadge,
+} from "../ui.js";
 import {
   CREDIT_CLASSES, DRAW_STATUS, EXEMPTION_OVERRIDES, RISK_LEVELS, SUBJECT_FLAGS, SUBJECT_KINDS, WITNESS_ROLES,
   confirmStep, criteriaList, downloadPool, drawSummary, drawnTable, itemNames, loadDraws, proofList, rememberDraw,
@@ -45,7 +48,7 @@ export async function drawView(ctx) {
   }
 
   await load();
-  return root;
+  return h("div", {}, changedElsewhereBar(taskId, () => load().catch(showAlert), subscribe), root);
 }
 
 function page({ task, records, current, open, names, items, subjects, pending, done }) {

@@ -11,7 +11,7 @@ const KINDS = [
   { key: "respond", label: "待响应" },
   { key: "propose_day", label: "待提议检查日" },
   { key: "agree_day", label: "待确认检查日" },
-  { key: "record_inspection", label: "待登记检查" },
+  { key: "record_inspection", label: "待录入结果" },
   { key: "publish", label: "待公示" },
   { key: "overdue", label: "已逾期" },
 ];

@@ -5,9 +5,10 @@
 import { api, commandSender, session } from "../api.js";
 import { departmentNames } from "../data.js";
 import { field, h, replace } from "../dom.js";
+import { subscribe } from "../live.js";
 import { date, dateTime, taskNumber } from "../format.js";
 import {
-  busy, clearFormError, formErrorBox, heading, messageOf, reloadAfterCommand, showNotice, statusBadge,
+  busy, changedElsewhereBar, clearFormError, formErrorBox, heading, messageOf, reloadAfterCommand, showAlert, showNotice, statusBadge,
 } from "../ui.js";
 import { confirmStep, loadDraws, rememberDraw, showErrors, subjectNames } from "./draw-record.js";
 
@@ -40,7 +41,7 @@ export async function matchingView(ctx) {
   const done = (message) => reloadAfterCommand(ctx, root, load, message);
 
   await load();
-  return root;
+  return h("div", {}, changedElsewhereBar(taskId, () => load().catch(showAlert), subscribe), root);
 }
 
 /** This department's inspectors (a few pages at most), for names and the forms' choices. */

@@ -5,9 +5,10 @@
 import { ApiError, api, commandSender, lastPosition, newKey, session } from "../api.js";
 import { departmentNames } from "../data.js";
 import { field, h, replace } from "../dom.js";
+import { subscribe } from "../live.js";
 import { date, dateTime, taskNumber } from "../format.js";
 import {
-  busy, clearFormError, formErrorBox, heading, reloadAfterCommand, showFormError, showNotice,
+  busy, changedElsewhereBar, clearFormError, formErrorBox, heading, reloadAfterCommand, showAlert, showFormError, showNotice,
 } from "../ui.js";
 import { ownInspectors } from "./matching.js";
 
@@ -153,7 +154,7 @@ export async function resultsView(ctx) {
     const subject = state.results.subjects.find((s) => s.code === selected);
     const result = state.mine.find((r) => r.subject_code === selected);
     const title = h("h2", {}, `${subject.name || ""} ${subject.code}`);
-    if (result) return [title, resultCard(result, true), result.published_at ? correctionForm(result) : publishForm(result)];
+    if (result) return [title, resultCard(result, true), nextStep(result)];
     if (state.pending.some((e) => e.body.subject_code === selected)) {
       return [title, h("p", { class: "muted" }, "该户结果已保存在本机，网络恢复后自动提交。")];
     }
@@ -229,19 +230,38 @@ export async function resultsView(ctx) {
     return form;
   }
 
+  /** Publish, or first review where the department's setting asks for it, or correct once published. */
+  function nextStep(result) {
+    if (result.published_at) return correctionForm(result);
+    if (!result.review_required || result.approved_by) return publishForm(result);
+    const approver = (me.roles || []).includes("approver") && me.username !== result.recorded_by;
+    return approver ? approveForm(result)
+      : h("p", { class: "muted" }, "本部门的结果须经审核人审核后公示，请联系本部门负责人审核。");
+  }
+
+  function approveForm(result) {
+    return oneClickForm(result, `由 ${result.recorded_by} 录入，待审核。`, "审核通过", "approval",
+      () => "已审核通过，可以公示。");
+  }
+
   function publishForm(result) {
+    return oneClickForm(result, `应于 ${date(result.publish_deadline)} 前公示。`, "公示该结果", "publication",
+      (answer) => (answer.late ? "已公示（已超过公示期限）。" : "已公示。"));
+  }
+
+  /** A one-button command on a result (POST /results/{id}/<step>), then the page re-read on that subject. */
+  function oneClickForm(result, intro, label, step, message) {
     const send = commandSender();
     const box = formErrorBox();
-    const form = h("form", { class: "action" }, box,
-      h("p", {}, `应于 ${date(result.publish_deadline)} 前公示。`),
-      h("button", { type: "submit", class: "primary", "data-focus-after": "" }, "公示该结果"));
+    const form = h("form", { class: "action" }, box, h("p", {}, intro),
+      h("button", { type: "submit", class: "primary", "data-focus-after": "" }, label));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       busy(form, async () => {
         try {
-          const answer = await send("POST", `/results/${result.result_id}/publication`);
+          const answer = await send("POST", `/results/${result.result_id}/${step}`);
           selected = result.subject_code;
-          await done(answer.late ? "已公示（已超过公示期限）。" : "已公示。");
+          await done(message(answer));
         } catch (error) {
           showFormError(form, box, error);
         }
@@ -250,7 +270,9 @@ export async function resultsView(ctx) {
     return form;
   }
 
-  function publishAllForm(unpublished) {
+  function publishAllForm(all) {
+    const unpublished = all.filter((r) => !r.review_required || r.approved_by);
+    if (!unpublished.length) return null;
     const box = formErrorBox();
     const form = h("form", { class: "action inline" }, box,
       h("button", { type: "submit", class: "secondary" }, `公示全部已录入结果（${unpublished.length} 条）`));
@@ -259,7 +281,9 @@ export async function resultsView(ctx) {
       if (!window.confirm(`公示后结果不能修改，只能经批准更正。确定公示 ${unpublished.length} 条结果？`)) return;
       busy(form, async () => {
         try {
-          for (const r of unpublished) await api("POST", `/results/${r.result_id}/publication`, { idempotencyKey: `publish-${r.result_id}` });
+          for (const r of unpublished) { // one key per result: a retry after a failure publishes nothing twice
+            await api("POST", `/results/${r.result_id}/publication`, { idempotencyKey: `publish-${r.result_id}` });
+          }
           await done(`已公示 ${unpublished.length} 条结果。`);
         } catch (error) {
           showFormError(form, box, error);
@@ -317,7 +341,7 @@ export async function resultsView(ctx) {
   window.addEventListener("online", online);
   await sendUnsent().catch(() => {});
   await load();
-  return root;
+  return h("div", {}, changedElsewhereBar(taskId, () => load().catch(showAlert), subscribe), root);
 
   function othersResults(results) {
     return h("section", { class: "card" }, h("h2", {}, "检查结果"), resultsTable(results.items, names));
@@ -338,6 +362,8 @@ function resultCard(r, own) {
     row("检查日期", date(r.inspected_on)),
     row("参加检查人员", r.inspectors.map((i) => `${i.name}（${i.certificate_no || "无证号"}）`).join("、")),
     own ? row("内部备注（不公示）", r.confidential_note) : null,
+    r.review_required ? row("审核", r.approved_by ? `已由 ${r.approved_by} 审核` : "待审核") : null,
+    r.report_late ? row("报送", "逾期报送") : null,
     row("公示期限", date(r.publish_deadline)),
     row("公示时间", r.published_at ? `${dateTime(r.published_at)}${r.late ? "（逾期公示）" : ""}` : "未公示"),
     r.version > 1 ? row("版本", `第 ${r.version} 版，更正于 ${dateTime(r.corrected_at)}`) : null);

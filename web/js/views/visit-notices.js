@@ -3,9 +3,12 @@
 // and the documents to prepare, the visitors' public identity, a notice number and a verification code (R-EXEC-3).
 // A task with an unannounced item gets none: the server refuses, and the page says why.
 import { api, commandSender, session } from "../api.js";
+import { subscribe } from "../live.js";
 import { h, replace } from "../dom.js";
 import { date, dateTime, taskNumber } from "../format.js";
-import { busy, formErrorBox, heading, reloadAfterCommand, showFormError } from "../ui.js";
+import {
+  busy, changedElsewhereBar, formErrorBox, heading, reloadAfterCommand, showAlert, showFormError,
+} from "../ui.js";
 
 export async function visitNoticesView(ctx) {
   const taskId = ctx.arg;
@@ -48,7 +51,7 @@ export async function visitNoticesView(ctx) {
   }
 
   await load();
-  return root;
+  return h("div", {}, changedElsewhereBar(taskId, () => load().catch(showAlert), subscribe), root);
 }
 
 function printable(data) {
