@@ -4,7 +4,8 @@ Tasks are pushed through 2026 up to BENCH_TODAY; how far each has got depends on
 tasks still await answers, older ones are agreed, inspected, published). Each task: 3–5 responders (some decline,
 some answer late, some late with a reason, overdue ones marked by the system), the lead draws 5–12 subjects from
 a shared pool right after the push, the day is proposed, confirmed and agreed, participants record the visit
-and publish; some tasks are cancelled, some fused into another. The office issues the odd notice.
+and publish (department-level, as logs before per-subject results have them: see History._visit); some tasks are
+cancelled, some fused into another. The office issues the odd notice.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from sqlalchemy import insert
 from domain.usecases import SYSTEM
 from domain.clock import SHANGHAI
 from domain.joint_task import JointTask
+from domain.joint_task_rules import PUBLISH_WORKING_DAYS
 from domain.notice import Notice
 from domain.working_days import Calendar, local_date
 
@@ -167,12 +169,18 @@ class History:
             return
         after = datetime.combine(day + timedelta(days=1), time(10), tzinfo=SHANGHAI)
         visitors = task.participants if stage == "published" else task.participants[:-1]
+        # The year stands for a log recorded before results were per subject (issue 16): its visits are the
+        # department-level Inspected and Published events of then. The commands now refuse them on a task with
+        # drawn subjects (results are recorded per subject), so they are written with the events' own methods,
+        # which keeps the benches' workloads as they were measured before (8.6 events a task).
+        deadline = self.calendar.deadline(datetime.combine(day, time(12), tzinfo=SHANGHAI), PUBLISH_WORKING_DAYS).day
         for n, code in enumerate(visitors):
-            task.record_inspection(department=code, completed_on=day, note="", calendar=self.calendar,
-                                   now=after + timedelta(minutes=n), actor=_actor(code))
+            task._inspected(department=code, completed_on=day, publish_deadline=deadline, note="",
+                            at=after + timedelta(minutes=n), actor=_actor(code))
         if stage == "published":
             for n, code in enumerate(visitors):
-                task.publish(department=code, note="", now=after + timedelta(days=5, minutes=n), actor=_actor(code))
+                at = after + timedelta(days=5, minutes=n)
+                task._published(department=code, note="", late=local_date(at) > deadline, at=at, actor=_actor(code))
 
 
 def events(history: History, plans: list[Spec], first: int = 0, notice_every: int = 400) -> list[Any]:

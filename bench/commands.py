@@ -44,10 +44,11 @@ from api.demo import demo_item_id  # noqa: E402
 
 LEAD = "scjg"
 RESPONDERS = ("wlj", "gxj", "yjj")
-# The demo checklist's joint items 食品经营检查 (scjg), 消防安全检查 (yjj), 文化市场经营检查 (wlj), by id as the UI sends them
-ITEM_CODES = ["SCJG-C-01", "YJJ-C-01", "WLJ-C-01"]
-ITEMS = [demo_item_id(code) for code in ITEM_CODES]
-ACCEPTED_ITEMS = ITEMS[:1]
+# The demo checklist's joint items 食品经营检查 (scjg), 文化市场经营检查 (wlj), 工业产品生产许可检查 (gxj),
+# 消防安全检查 (yjj), by id as the UI sends them; each responder accepts its own (R-JOINT-3)
+ITEM_CODES = {"scjg": "SCJG-C-01", "wlj": "WLJ-C-01", "gxj": "GXJ-C-01", "yjj": "YJJ-C-01"}
+ITEMS = [demo_item_id(code) for code in ITEM_CODES.values()]
+ACCEPTED_ITEMS = {department: [demo_item_id(code)] for department, code in ITEM_CODES.items()}
 WINDOW = (date(2026, 3, 9), date(2026, 4, 30))
 
 RATIO_TARGET = 0.6
@@ -165,7 +166,7 @@ def measure_raw(database_url: str, threads: int, seconds: float, warmup: float, 
             t1 = time.perf_counter()
             latencies.append((t1 - t0) * 1000)
             for actor in responders:
-                app.respond(task_id, actor, "accept", ACCEPTED_ITEMS, "")
+                app.respond(task_id, actor, "accept", ACCEPTED_ITEMS[actor.department], "")
                 t0, t1 = t1, time.perf_counter()
                 latencies.append((t1 - t0) * 1000)
             return latencies
@@ -178,13 +179,13 @@ def measure_raw(database_url: str, threads: int, seconds: float, warmup: float, 
 
 
 @contextmanager
-def projection_worker(database_url: str, enabled: bool) -> Iterator[int | None]:
+def projection_worker(database_url: str, enabled: bool, now: str = BENCH_NOW) -> Iterator[int | None]:
     """`jointinspect projections run` in its own process, as a deployment would run it; yields its pid."""
     if not enabled:
         yield None
         return
     env = dict(os.environ, JOINTINSPECT_DATABASE_URL=database_url, JOINTINSPECT_ENV="test",
-               JOINTINSPECT_NOW=BENCH_NOW, JOINTINSPECT_LOG_LEVEL="warning")
+               JOINTINSPECT_NOW=now, JOINTINSPECT_LOG_LEVEL="warning")
     process = subprocess.Popen([sys.executable, "-m", "api.cli", "projections", "run"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL)
     try:
@@ -288,7 +289,7 @@ def measure_http(base_url: str, tokens: dict[str, str], threads: int, seconds: f
             for step, user in enumerate(RESPONDERS, start=1):
                 t0 = time.perf_counter()
                 post(f"/joint-tasks/{task_id}/responses", user,
-                     {"decision": "accept", "item_ids": ACCEPTED_ITEMS, "reason": ""}, n, step)
+                     {"decision": "accept", "item_ids": ACCEPTED_ITEMS[user], "reason": ""}, n, step)
                 t1 = time.perf_counter()
                 latencies.append((t1 - t0) * 1000)
             return latencies

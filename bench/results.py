@@ -3,17 +3,19 @@ millions of published results and the national export.
 
 1. A fresh store gets the demo accounts and checklist, subjects and inspectors, and `--tasks` joint tasks (scjg
    leads, wlj joins) each with its own `--subjects` drawn subjects, the day agreed and both teams matched (through
-   the use cases, in this process), plus one task with 1,000 drawn subjects. A real `jointinspect serve` (one
-   process, projections inside, its clock the day after the visits) then serves it.
+   the use cases, in this process), plus one task with 1,000 drawn subjects. A real `jointinspect serve` (two
+   API processes per CPU, as bench/commands.py; its clock the day after the visits) and a projection worker then
+   serve it.
 2. Baseline: the command bench's operation (initiate + 3 responses; bench/commands.py) with 8 clients, commands/s.
 3. Single results: 8 clients each POST one result at a time (a distinct subject and department each); results/s,
    as a ratio to the baseline measured on the same server in the same run. Target ≥ 0.5.
 4. Batch: wlj records its 1,000 results of the big task in one POST /results/batch. Target < 5 s.
 5. Public search: `--published` published results are written straight into the results read model (the
-   projection's table, with its indexes, then ANALYZE), 1 in 50 of them wjw's; 8 anonymous clients search
-   GET /public/results by a subject code and by a fragment of a name. Targets p99 < 50 ms and < 200 ms.
+   projection's table, with its indexes, then ANALYZE), 1 in 50 of them wjw's; after each query has run once
+   (the steady state, caches warm), 8 anonymous clients search GET /public/results by a subject code and by a
+   fragment of a name. Targets p99 < 50 ms and < 200 ms.
 6. Export: wjw's 100,000 published results as XLSX (GET /results/export), timed to the last byte, with the
-   server process's resident memory sampled every 20 ms: peak minus the level before. Targets < 15 s, < 300 MB.
+   server's resident memory (its processes together) sampled every 20 ms: peak minus the level before. Targets < 15 s, < 300 MB.
 
 PostgreSQL from JOINTINSPECT_BENCH_DATABASE_URL; the databases are made for the run and dropped. Run:
 `python bench/results.py [--published 5000000] [--seconds 10]`. Ends with one TARGET line per target.
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import sys
 import threading
 import time
@@ -114,7 +117,13 @@ def prepare(url: str, tasks: int, per_task: int) -> tuple[list[dict], dict]:
                 else:
                     entries.extend({"task_id": str(task), "user": department, "body": b} for b in bodies)
         services.runner.catch_up()
-        return entries, batch
+        # Clerks of different tasks record at once (one clerk enters a task's results one after the other): the
+        # entries go round the tasks, so concurrent clients rarely write to the same task.
+        by_task: dict[str, list[dict]] = {}
+        for entry in entries:
+            by_task.setdefault(entry["task_id"], []).append(entry)
+        rounds = itertools.zip_longest(*by_task.values())
+        return [e for round_ in rounds for e in round_ if e is not None], batch
     finally:
         services.close()
 
@@ -172,7 +181,7 @@ def fill_published(url: str, count: int) -> None:
                 SELECT md5(i::text)::uuid::text, md5((i / 20)::text)::uuid::text,
                        CASE WHEN i % 50 = 0 THEN 'wjw' ELSE (ARRAY['scjg','wlj','gxj','yjj','sthj','jtj'])[i % 6 + 1] END,
                        '91' || lpad((i / 3)::text, 16, '0'),
-                       {regions}[i % 8 + 1] || '第' || ((i / 3) % 5000) || '号' || {kinds}[(i / 3) % 10 + 1],
+                       ({regions})[i % 8 + 1] || '第' || ((i / 3) % 5000) || '号' || ({kinds})[(i / 3) % 10 + 1],
                        '["item-' || (i % 40) || '"]', '["on_site"]',
                        (ARRAY['pass','pass','pass','rectified','transferred','unreachable'])[i % 6 + 1],
                        '现场核查未发现问题', '', '', '', '[]',
@@ -189,8 +198,9 @@ def fill_published(url: str, count: int) -> None:
         engine.dispose()
 
 
-def measure_search(base_url: str, queries: list[str], seconds: float) -> list[float]:
-    """CLIENTS anonymous clients cycling through `queries` for `seconds`; each GET's latency in ms."""
+def measure_search(base_url: str, queries: list[str], seconds: float, once: bool = False) -> list[float]:
+    """CLIENTS anonymous clients cycling through `queries` for `seconds` (`once`: each query once, spread over the
+    clients); each GET's latency in ms."""
     import http.client
     from urllib.parse import quote, urlsplit
 
@@ -202,8 +212,9 @@ def measure_search(base_url: str, queries: list[str], seconds: float) -> list[fl
     def client(offset: int) -> None:
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
         mine = []
-        for q in itertools.islice(itertools.cycle(queries), offset, None):
-            if time.perf_counter() > stop:
+        mine_only = queries[offset % CLIENTS::CLIENTS] if once else None
+        for q in mine_only if once else itertools.islice(itertools.cycle(queries), offset, None):
+            if not once and time.perf_counter() > stop:
                 break
             started = time.perf_counter()
             connection.request("GET", f"/api/v1/public/results?q={quote(q)}")
@@ -215,7 +226,7 @@ def measure_search(base_url: str, queries: list[str], seconds: float) -> list[fl
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=client, args=(n * 7,)) for n in range(CLIENTS)]
+    threads = [threading.Thread(target=client, args=(n if once else n * 7,)) for n in range(CLIENTS)]
     for t in threads:
         t.start()
     for t in threads:
@@ -223,12 +234,19 @@ def measure_search(base_url: str, queries: list[str], seconds: float) -> list[fl
     return latencies
 
 
-def rss_bytes(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
+def rss_bytes(root: int) -> int:
+    """Resident memory of the server: its process and every process under it (the uvicorn workers)."""
+    total, pending = 0, [root]
+    while pending:
+        pid = pending.pop()
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                total += next((int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS:")), 0)
+            with open(f"/proc/{pid}/task/{pid}/children") as children:
+                pending.extend(int(c) for c in children.read().split())
+        except OSError:
+            continue  # gone meanwhile
+    return total
 
 
 def measure_export(base_url: str, token: str, pid: int) -> tuple[float, int, int]:
@@ -266,7 +284,7 @@ def main() -> None:
     args = parser.parse_args()
     import commands
     from commands import login as command_tokens
-    from commands import measure_http
+    from commands import measure_http, projection_worker
 
     commands.WINDOW = (date(2026, 3, 16), date(2026, 4, 30))  # the command bench's tasks, after the served day
 
@@ -279,7 +297,13 @@ def main() -> None:
         entries, batch = prepare(url, args.tasks, args.subjects)
         print(f"prepared {args.tasks} tasks × {args.subjects} subjects and a {BATCH}-subject task "
               f"in {time.perf_counter() - started:.0f} s")
-        with serve(url, now=SERVED_AT, extra_env={"JOINTINSPECT_RUN_PROJECTIONS": "true"}) as server:
+        # As ARCHITECTURE.md deploys it and bench/commands.py measures it: API processes (two per CPU) and one
+        # projection worker, each in its own process
+        workers = 2 * (os.cpu_count() or 1)
+        with serve(url, now=SERVED_AT, extra_env={"JOINTINSPECT_WORKERS": str(workers),
+                                                  "JOINTINSPECT_RUN_PROJECTIONS": "false"}) as server, \
+                projection_worker(url, True, now=SERVED_AT):
+            print(f"server: {workers} API processes and a projection worker")
             baseline = measure_http(server.base_url, command_tokens(server.base_url), CLIENTS, args.seconds, 2.0,
                                     False, server.pid, None, db_name)
             auth = tokens(server.base_url, ["scjg", "wlj", "wjw"])
@@ -302,6 +326,7 @@ def main() -> None:
             print(f"{args.published:,} published results written and indexed in {time.perf_counter() - t0:.0f} s")
             codes = [f"91{(i * 7919 % (args.published // 3)):016d}" for i in range(200)]
             fragments = [f"{REGIONS[i % 8]}第{(i * 37) % 5000}号{KINDS[(i * 3) % 10][:1]}" for i in range(200)]
+            measure_search(server.base_url, codes + fragments, 0.0, once=True)  # steady state: the cache warmed
             by_code = measure_search(server.base_url, codes, args.seconds)
             by_name = measure_search(server.base_url, fragments, args.seconds)
             print(f"public search, {CLIENTS} clients: by code p50 {percentile(by_code, 50):.1f} ms, p99 "

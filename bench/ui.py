@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _common import FreshDatabases, bench_database_url, percentile, redact, serve, target_line  # noqa: I001
 from _history import BENCH_TODAY, write_history
+from commands import projection_worker
 
 from domain.clock import SHANGHAI, FakeClock
 
@@ -148,8 +149,11 @@ def main() -> None:
         url = databases.create("store")
         print(f"PostgreSQL {databases.server_version()} via {redact(admin).rsplit('/', 1)[0]}; Chromium {CHROMIUM}")
         prepare(url, args.tasks)
-        with serve(url, now=NOW.isoformat(), extra_env={"JOINTINSPECT_RUN_PROJECTIONS": "true"}) as server, \
-                sync_playwright() as playwright:
+        workers = 2 * (os.cpu_count() or 1)  # as bench/commands.py: API processes and one projection worker
+        with serve(url, now=NOW.isoformat(), extra_env={"JOINTINSPECT_WORKERS": str(workers),
+                                                        "JOINTINSPECT_RUN_PROJECTIONS": "false"}) as server, \
+                projection_worker(url, True, now=NOW.isoformat()), sync_playwright() as playwright:
+            print(f"server: {workers} API processes and a projection worker")
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-timer-throttling",
                 "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows"])

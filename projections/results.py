@@ -133,13 +133,16 @@ def public_results(engine: Engine, *, q: str | None, department: str | None, out
     columns = [R.c.result_id, R.c.task_id, R.c.subject_code, R.c.subject_name, R.c.department, R.c.item_ids,
                R.c.methods, R.c.outcome, R.c.findings, R.c.measures, R.c.inspected_on, R.c.published_at, R.c.version,
                R.c.corrected_at]  # the public fields only: no note, no inspectors, no transfer case (R-PUB-3)
-    with engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(R).where(where)).scalar_one()
-        rows = conn.execute(select(*columns).where(where).order_by(R.c.published_at.desc(), R.c.result_id)
-                            .offset(offset).limit(limit)).mappings().all()
+    with engine.connect() as conn:  # the page and the total in one statement; the total alone past the last page
+        rows = conn.execute(select(*columns, func.count().over().label("total")).where(where)
+                            .order_by(R.c.published_at.desc(), R.c.result_id).offset(offset).limit(limit)
+                            ).mappings().all()
+        total = rows[0]["total"] if rows else (
+            conn.execute(select(func.count()).select_from(R).where(where)).scalar_one() if offset else 0)
     items = []
     for r in rows:
         row = dict(r)
+        del row["total"]
         row["item_ids"], row["methods"] = json.loads(row["item_ids"]), json.loads(row["methods"])
         items.append(row)
     return Page(items=items, total=total)

@@ -204,6 +204,10 @@ inspection_results = Table(
 Index("ix_inspection_results_task", inspection_results.c.task_id, inspection_results.c.department)
 Index("ix_inspection_results_subject", inspection_results.c.subject_code, inspection_results.c.published_at)
 Index("ix_inspection_results_published", inspection_results.c.published_at, inspection_results.c.result_id)
+# A department's published results (its export, the public search by department)
+Index("ix_inspection_results_department_published", inspection_results.c.department,
+      inspection_results.c.published_at, postgresql_where=inspection_results.c.published_at.is_not(None),
+      sqlite_where=inspection_results.c.published_at.is_not(None))
 # The public search by a fragment of the subject's name (PostgreSQL: a trigram index, pg_trgm; SQLite scans)
 Index("ix_inspection_results_name", inspection_results.c.subject_name, postgresql_using="gin",
       postgresql_ops={"subject_name": "gin_trgm_ops"})

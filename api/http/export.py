@@ -12,6 +12,8 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
+from api.http.xlsx import write_xlsx
+
 Format = Literal["json", "csv", "xlsx"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -55,8 +57,8 @@ def _cell(value: Any) -> Any:
 
 def stream_table(header: list[str], rows: Iterable[list[Any]], fmt: Literal["csv", "xlsx"],
                  filename: str) -> Response:
-    """A sheet written row by row: CSV streamed to the client as it is produced; XLSX through openpyxl's write-only
-    mode into a temporary file (a ZIP is written whole before it is sent), removed once sent."""
+    """A sheet written row by row: CSV streamed to the client as it is produced; XLSX (api/http/xlsx.py) into a
+    temporary file (a ZIP's directory comes last, so it is sent once written), removed once sent."""
     disposition = {"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'}
     if fmt == "csv":
         def chunks() -> Iterator[bytes]:
@@ -73,15 +75,12 @@ def stream_table(header: list[str], rows: Iterable[list[Any]], fmt: Literal["csv
             yield out.getvalue().encode("utf-8")
 
         return StreamingResponse(chunks(), media_type="text/csv; charset=utf-8", headers=disposition)
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(filename[:31])
-    sheet.append(header)
-    for line in rows:
-        sheet.append([_cell(v) for v in line])
     handle = tempfile.NamedTemporaryFile(prefix="jointinspect-export-", suffix=".xlsx", delete=False)
-    handle.close()
-    book.save(handle.name)
+    try:
+        with handle:
+            write_xlsx(handle, filename, header, ([_cell(v) for v in line] for line in rows))
+    except BaseException:
+        os.unlink(handle.name)
+        raise
     return FileResponse(handle.name, media_type=XLSX, headers=disposition,
                         background=BackgroundTask(os.unlink, handle.name))

@@ -2,6 +2,7 @@
 (R-JOINT-7, R-EXEC-1, R-EXEC-2, R-PUB-1, R-PUB-2)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -9,32 +10,42 @@ from domain import errors
 from domain.joint_task import JointTask
 from domain.result_rules import check_settings
 from domain.usecases.base import Actor, CommandResult, UseCases
+from domain.working_days import Calendar
 
 APPROVER_ROLE = "approver"
 BATCH_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class _Context:
+    owners: dict[str, str]  # item id → its department
+    names: dict[str, str]  # subject code → name
+    calendar: Calendar
+    settings: dict
 
 
 class ResultUseCases(UseCases):
     def _item_owners(self, task: JointTask) -> dict[str, str]:
         return {i: ref.department for i, ref in self.checklist.item_refs(list(task.items)).items()}
 
-    def _context(self, task: JointTask, entries: list[dict[str, Any]]) -> tuple[dict[str, str], dict[str, str]]:
-        """The task items' departments and the entries' subject names, read once for a batch."""
+    def _context(self, task: JointTask, actor: Actor, entries: list[dict[str, Any]]) -> _Context:
+        """What every entry of a batch needs, read once: the items' departments, the entries' subject names, the
+        calendar and the department's settings."""
         codes = [str(e.get("subject_code", "")).strip() for e in entries]
-        return self._item_owners(task), self.subject_pool.names([c for c in codes if c in task.drawn_subjects])
+        return _Context(owners=self._item_owners(task),
+                        names=self.subject_pool.names([c for c in codes if c in task.drawn_subjects]),
+                        calendar=self.calendar(), settings=self.department_settings.get(actor.department))
 
-    def _record_on(self, task: JointTask, actor: Actor, entry: dict[str, Any],
-                   context: tuple[dict[str, str], dict[str, str]]) -> UUID:
-        owners, names = context
+    def _record_on(self, task: JointTask, actor: Actor, entry: dict[str, Any], context: _Context) -> UUID:
         subject = str(entry.get("subject_code", "")).strip()
         rid = task.record_result(
-            department=actor.department, subject=subject, subject_name=names.get(subject, ""),
-            item_ids=list(entry.get("item_ids") or []), item_owners=owners, methods=list(entry.get("methods") or []),
-            outcome=entry.get("outcome", ""), findings=entry.get("findings", ""), measures=entry.get("measures", ""),
+            department=actor.department, subject=subject, subject_name=context.names.get(subject, ""),
+            item_ids=list(entry.get("item_ids") or []), item_owners=context.owners,
+            methods=list(entry.get("methods") or []), outcome=entry.get("outcome", ""),
+            findings=entry.get("findings", ""), measures=entry.get("measures", ""),
             transferred_to=entry.get("transferred_to", ""), confidential_note=entry.get("confidential_note", ""),
             inspector_ids=list(entry.get("inspector_ids") or []), inspected_on=entry["inspected_on"],
-            calendar=self.calendar(), now=self.clock.now(), actor=actor.as_record(),
-            settings=self.department_settings.get(actor.department))
+            calendar=context.calendar, now=self.clock.now(), actor=actor.as_record(), settings=context.settings)
         self.result_index.note(rid, task.id)
         return rid
 
@@ -42,7 +53,7 @@ class ResultUseCases(UseCases):
         """A joining department records its result for one drawn subject (R-JOINT-7)."""
         with self.transaction():
             task = self.get_task(task_id)
-            rid = self._record_on(task, actor, entry, self._context(task, [entry]))
+            rid = self._record_on(task, actor, entry, self._context(task, actor, [entry]))
             saved = self._save(task)
             return CommandResult(aggregate_id=rid, position=saved.position, aggregate=task)
 
@@ -52,7 +63,7 @@ class ResultUseCases(UseCases):
             raise errors.Invalid(f"一次可提交 1 至 {BATCH_LIMIT} 条结果。", field="results")
         with self.transaction():
             task = self.get_task(task_id)
-            context = self._context(task, entries)
+            context = self._context(task, actor, entries)
             ids = []
             for index, entry in enumerate(entries):
                 try:

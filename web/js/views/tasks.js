@@ -147,13 +147,15 @@ export async function tasksView(ctx) {
     const onPage = has("task_id", id);
     if (!onPage && !state.status && !ENTERS_LIST.has(message.type)) return;
     const plain = state.page === 1 && !state.status && !state.q && state.sort === "pushed_at" && state.order === "desc";
-    if (plain && (onPage || NEW_TASK.has(message.type))) fetchRow(id, onPage).catch(() => refresh());
+    if (plain && (onPage || NEW_TASK.has(message.type))) fetchRow(id, onPage, message.position).catch(() => refresh());
     else refresh();
   });
-  async function fetchRow(id, onPage) {
+  // The row as of the message's own position: not the latest position this tab has heard of, which in a stream
+  // of other changes would make the read wait for the read models to catch up with all of them.
+  async function fetchRow(id, onPage, position) {
     const tab = TABS.find((t) => t.key === state.tab);
     const data = await api("GET", "/joint-tasks", {
-      query: { role: tab.role, task_id: id, min_position: lastPosition() } });
+      query: { role: tab.role, task_id: id, min_position: position || lastPosition() } });
     if (!ctx.isCurrent()) return;
     if (data.items.length) upsert(data.items[0], "task_id");
     else if (onPage) refresh(); // no longer mine in this tab: re-read the page
