@@ -194,7 +194,7 @@ export async function reloadAfterCommand(ctx, root, load, message) {
  * under the clerk's typing; a bar says so and re-reads on request. Returns the bar, to put at the top of the page.
  */
 export function changedElsewhereBar(taskId, reload, subscribe) {
-  const bar = h("div", { class: "changed-bar no-print", role: "status", hidden: true },
+  const bar = h("div", { class: "changed-bar no-print", "aria-live": "polite", hidden: true },
     "本任务有新的办理记录。", h("button", { type: "button", class: "secondary", onclick: async () => {
       bar.hidden = true;
       await reload();
