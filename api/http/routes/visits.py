@@ -44,7 +44,6 @@ def visit_notices(task_id: UUID, principal: CurrentPrincipal, services: Services
         items = checklist.notice_items(conn, task.items)
         people = public_identities(conn, [i for t in teams.values() for team in t.values() for i in team])
         subjects = draw_storage.subject_names(conn, list(task.visit_notices))
-    joining = set(task.participants)
     by_department = [{"department_code": d, "department_name": names.get(d, d),
                       "items": [i for i in items if i["department_code"] == d]} for d in task.participants]
     notices = []
@@ -55,7 +54,7 @@ def visit_notices(task_id: UUID, principal: CurrentPrincipal, services: Services
         notices.append({"subject_code": subject, "subject_name": subjects.get(subject, ""),
                         "number": notice["number"], "verification_code": notice["code"], "day": notice["day"],
                         "issued_at": iso(notice["issued_at"]),
-                        "departments": [d for d in by_department if d["department_code"] in joining],
+                        "departments": by_department,
                         "inspectors": visitors})
     return {"items": notices, "total": len(notices), "issued": True, "task_number": task.number, "title": task.title,
             "lead_department_name": names.get(task.lead_department, task.lead_department)}
