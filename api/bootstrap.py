@@ -12,13 +12,16 @@ from api.storage.official_calendar import ChineseCalendarSchedule
 from api.storage.checklist import SqlChecklist
 from api.storage.draws import SqlDrawEvidence, SqlSubjectPool
 from api.storage.inspectors import SqlInspectors
-from api.storage.ports import SqlDepartmentSettings, SqlOpenTasks, SqlResultIndex, SqlStaff, SqlTaskNumbers
+from api.storage.ports import (SqlArchiveStore, SqlDepartmentSettings, SqlOpenClocks, SqlOpenTasks, SqlResultIndex,
+                               SqlStaff, SqlTaskNumbers, SqlVisitCodes)
 from api.http.read_waits import ReadWaits
 from api.settings import Settings
 from domain.usecases import Clock, JointInspect
 from domain.clock import StartedClock, SystemClock
 from projections import tables as read_tables
+from projections.afterlife import ArchivesProjection, ObjectionsProjection, RequestsProjection
 from projections.as_of import PastStores
+from projections.credit_feedback import CreditFeedbackProjection
 from projections.runner import ProjectionRunner
 from projections.subscription import EventListener, install_notify_trigger
 from projections.notices import NoticesProjection
@@ -80,7 +83,10 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     wire_ports(app)
     migrations.upgrade(engine)  # pending schema revisions (api/storage/migrations); the events table is the recorder's
     runner = ProjectionRunner(app, engine, [TasksProjection(), NoticesProjection(), ResultsProjection(),
-                                            SubjectDrawsProjection(), SubjectOverlapProjection()], poll_seconds=settings.poll_seconds,
+                                            SubjectDrawsProjection(), SubjectOverlapProjection(),
+                                            ObjectionsProjection(), RequestsProjection(), ArchivesProjection(),
+                                            CreditFeedbackProjection()],
+                              poll_seconds=settings.poll_seconds,
                               coalesce_seconds=settings.projection_coalesce_seconds if settings.subscribes else 0.0)
     read_waits = ReadWaits(runner, settings.max_read_waits, settings.read_wait_seconds)
     app.subject_pool = SqlSubjectPool(read_waits.within, runner.lowest_position)
@@ -91,7 +97,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         listener.subscribe(runner.wake)
         listener.on_wanted(runner.hurry)
     past = PastStores(app, runner.projections, (read_tables.task_summary, read_tables.task_departments,
-                                                read_tables.notices, read_tables.inspection_results))
+                                                read_tables.notices, read_tables.inspection_results,
+                                                read_tables.objections, read_tables.enterprise_requests,
+                                                read_tables.task_archives))
     return Services(settings=settings, clock=clock, app=app, engine=engine, runner=runner, listener=listener,
                     past=past, read_waits=read_waits)
 
@@ -105,6 +113,9 @@ def wire_ports(app: JointInspect) -> None:
     app.inspectors = SqlInspectors()
     app.task_numbers = SqlTaskNumbers()
     app.result_index = SqlResultIndex()
+    app.visit_codes = SqlVisitCodes()
+    app.open_clocks = SqlOpenClocks()
+    app.archive_store = SqlArchiveStore()
     app.staff = SqlStaff()
     app.department_settings = SqlDepartmentSettings()
 

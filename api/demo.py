@@ -287,6 +287,21 @@ def _published(d: _Demo) -> Story:
     _publish(d, t, "wjw", "scjg")
     yield at(-30, 10)
     _correct_first(d, t, "scjg")
+    yield at(-20, 15)
+    _afterlife(d, t)
+
+
+def _afterlife(d: _Demo, task: UUID) -> None:
+    """What follows the results (issue 17): an objection received on paper, requests raised during the visit."""
+    aggregate = d.app.get_task(task)
+    rid = next(r for r, record in aggregate.results.items() if record["department"] == "wjw")
+    d.app.lodge_objection(UUID(rid), _actor("wjw"), reason="我院当日已提交执业许可证副本，检查记录有误，申请复查。",
+                          contact={"name": "李主任", "phone": "0851-86000000"}, via="clerk")
+    subject = aggregate.drawn_subjects[0]
+    d.app.raise_request(task, _actor("scjg"), subject=subject, content="希望说明药品经营许可证延续办理材料。",
+                        contact={}, via="inspector", on_spot_answer="已现场告知所需材料及网上办理入口。")
+    d.app.raise_request(task, _actor("scjg"), subject=subject, content="申请减免本年度第三方检测费用。",
+                        contact={}, via="inspector")
 
 
 def _cancelled(d: _Demo) -> Story:

@@ -249,10 +249,8 @@ def rss_bytes(root: int) -> int:
     return total
 
 
-def measure_export(base_url: str, token: str, pid: int) -> tuple[float, int, int]:
-    """Seconds to the last byte, the server's peak resident growth, and the bytes received."""
-    import httpx
-
+def sampled(pid: int, work: Any) -> tuple[float, int, Any]:
+    """Run `work()`: its seconds, the server's peak resident growth meanwhile (sampled every 20 ms), its value."""
     baseline, peak, done = rss_bytes(pid), 0, threading.Event()
 
     def sample() -> None:
@@ -265,14 +263,26 @@ def measure_export(base_url: str, token: str, pid: int) -> tuple[float, int, int
     sampler.start()
     started = time.perf_counter()
     try:
-        response = httpx.get(base_url + "/api/v1/results/export", params={"format": "xlsx"},
-                             headers={"Authorization": f"Bearer {token}"}, timeout=300)
-        response.raise_for_status()
+        value = work()
     finally:
         elapsed = time.perf_counter() - started
         done.set()
         sampler.join()
-    return elapsed, max(0, peak - baseline), len(response.content)
+    return elapsed, max(0, peak - baseline), value
+
+
+def measure_export(base_url: str, token: str, pid: int) -> tuple[float, int, int]:
+    """Seconds to the last byte, the server's peak resident growth, and the bytes received."""
+    import httpx
+
+    def export() -> Any:
+        response = httpx.get(base_url + "/api/v1/results/export", params={"format": "xlsx"},
+                             headers={"Authorization": f"Bearer {token}"}, timeout=300)
+        response.raise_for_status()
+        return response
+
+    elapsed, peak, response = sampled(pid, export)
+    return elapsed, peak, len(response.content)
 
 
 def main() -> None:

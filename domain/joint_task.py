@@ -10,6 +10,7 @@ from domain import errors
 from domain.clock import SHANGHAI
 from domain.draw import commitment as seed_commitment
 from domain.joint_task_rules import (
+    ARCHIVE_WORKING_DAYS,
     PUBLISH_WORKING_DAYS,
     RESPONSE_WORKING_DAYS,
     check_initiation,
@@ -129,6 +130,9 @@ class JointTask(Aggregate):
         self.draws: dict[str, dict] = {}
         self.current_draw: str | None = None
         self.matchings: dict[str, dict] = {}  # department → its inspectors' teams (R-JOINT-6, R-MATCH-1)
+        self.last_chased: dict | None = None  # the lead's last reminder to the departments behind with results
+        self.archive_due: date | None = None  # set when every joining department has published every result
+        self.archives: dict[str, dict] = {}  # subject → its sealed archive file: sha256, size, parts (R-ARCH-1)
 
     # ---- derived state ---------------------------------------------------------------------------
     @property
@@ -463,9 +467,11 @@ class JointTask(Aggregate):
                                    result_id=result_id)
         return result
 
-    def publish_result(self, *, result_id: str, department: str, now: datetime, actor: dict) -> bool:
+    def publish_result(self, *, result_id: str, department: str, calendar: Calendar, now: datetime,
+                       actor: dict) -> bool:
         """The department that recorded a result publishes it ("谁检查、谁录入、谁公示", R-PUB-1); late when after
-        its deadline. Its last publication completes the department's publication of the task."""
+        its deadline. Its last publication completes the department's publication of the task; the task's last
+        completes the task, whose subjects' files are then due within 30 working days (R-ARCH-1)."""
         self._check_open()
         result = self.own_result(result_id, department)
         if result["published_at"] is not None:
@@ -478,14 +484,50 @@ class JointTask(Aggregate):
         if (len(mine) == len(self.drawn_subjects) and all(r["published_at"] for r in mine)
                 and department not in self.publications):
             self._published(department=department, note="", late=any(r["late"] for r in mine), at=now, actor=actor)
+            if self.status == "published" and self.archive_due is None:
+                self._archive_due(archive_due=calendar.deadline(now, ARCHIVE_WORKING_DAYS).day,
+                                  subjects=len(self.drawn_subjects), at=now, actor=actor)
         return late
+
+    @event("ArchiveDue")
+    def _archive_due(self, archive_due: date, subjects: int, at: datetime, actor: dict) -> None:
+        self.archive_due = archive_due
+
+    # ---- the archive: one file per subject (R-ARCH-1) ----------------------------------------------------------
+    def check_archivable(self, department: str, is_office: bool) -> list[str]:
+        """The subjects whose file the lead (or the office) may seal now; refused before the task's completion."""
+        self._check_open()
+        if department != self.lead_department and not is_office:
+            raise errors.NotTheLeadDepartment("只有牵头部门可以归档。")
+        if self.archive_due is None:
+            raise errors.WrongState("各参加部门公示全部检查结果、任务完成后才能归档。", code="not_completed")
+        pending = [s for s in self.drawn_subjects if s not in self.archives]
+        if not pending:
+            raise errors.Conflict("本任务各检查对象均已归档；档案归档后不可更改。", code="already_archived")
+        return pending
+
+    def archive_subjects(self, *, department: str, is_office: bool, files: dict[str, dict], now: datetime,
+                         actor: dict) -> list[str]:
+        """Seal each pending subject's file ({sha256, size, parts}); a sealed file is never replaced."""
+        pending = self.check_archivable(department, is_office)
+        missing = [s for s in pending if s not in files]
+        if missing:
+            raise errors.Invalid("以下检查对象缺少档案文件。", subjects=missing)
+        self._subjects_archived(archives=[{"subject": s, **files[s]} for s in pending],
+                                late=local_date(now) > self.archive_due, at=now, actor=actor)  # type: ignore[operator]
+        return pending
+
+    @event("SubjectsArchived")
+    def _subjects_archived(self, archives: list[dict], late: bool, at: datetime, actor: dict) -> None:
+        for archive in archives:
+            self.archives[archive["subject"]] = dict(archive, at=at)
 
     @event("ResultPublished")
     def _result_published(self, result_id: str, subject: str, late: bool, at: datetime, actor: dict) -> None:
         self.results[result_id].update(published_at=at, late=late)
 
     def correct_result(self, *, result_id: str, department: str, changes: dict, reason: str, approver: str,
-                       item_owners: dict[str, str], now: datetime, actor: dict) -> int:
+                       item_owners: dict[str, str], now: datetime, actor: dict, objection_id: str | None = None) -> int:
         """A published result is never edited: a correction with a reason and an approver (not the author)
         publishes a new version, and every version stays in the history (R-PUB-2)."""
         self._check_open()
@@ -509,16 +551,48 @@ class JointTask(Aggregate):
         check_outcome(fields["outcome"], fields["measures"], fields["transferred_to"])
         version = result["version"] + 1
         self._result_corrected(result_id=result_id, subject=result["subject"], version=version, changes=changed,
-                               reason=reason, approver=approver, at=now, actor=actor)
+                               reason=reason, approver=approver, at=now, actor=actor, objection_id=objection_id)
         return version
 
     @event("ResultCorrected")
     def _result_corrected(self, result_id: str, subject: str, version: int, changes: dict, reason: str,
-                          approver: str, at: datetime, actor: dict) -> None:
+                          approver: str, at: datetime, actor: dict, objection_id: str | None = None) -> None:
+        # objection_id: the objection whose review decided the correction (R-OBJ-1); None on a correction of the
+        # department's own motion, and on corrections recorded before objections existed
         result = self.results[result_id]
         result["versions"].append({"version": result["version"], "fields": dict(result["fields"])})
         result["fields"] = {**result["fields"], **changes}
-        result.update(version=version, corrected_at=at, correction_reason=reason, approver=approver)
+        result.update(version=version, corrected_at=at, correction_reason=reason, approver=approver,
+                      objection_id=objection_id)
+
+    # ---- the lead chases results (R-JOINT-9, 004 §48) -------------------------------------------------------
+    def result_progress(self) -> dict[str, dict]:
+        """Per joining department: how many drawn subjects it has recorded and published a result for."""
+        total = len(self.drawn_subjects)
+        progress = {d: {"total": total, "recorded": 0, "published": 0} for d in self.participants}
+        for result in self.results.values():
+            if result["department"] in progress:
+                progress[result["department"]]["recorded"] += 1
+                progress[result["department"]]["published"] += result["published_at"] is not None
+        return progress
+
+    def chase_results(self, *, department: str, now: datetime, actor: dict) -> list[str]:
+        """The lead reminds the joining departments that have not recorded or published every result; whom."""
+        self._check_open()
+        if department != self.lead_department:
+            raise errors.NotTheLeadDepartment("只有牵头部门可以催办检查结果。")
+        if self.agreed_day is None or not self.drawn_subjects or local_date(now) < self.agreed_day:
+            raise errors.WrongState("联合检查日之后才能催办检查结果。", code="too_early_to_chase")
+        behind = [d for d, p in self.result_progress().items()
+                  if d != self.lead_department and p["published"] < p["total"]]
+        if not behind:
+            raise errors.WrongState("各参加部门的检查结果均已录入并公示，无需催办。", code="nothing_to_chase")
+        self._results_chased(departments=behind, at=now, actor=actor)
+        return behind
+
+    @event("ResultsChased")
+    def _results_chased(self, departments: list[str], at: datetime, actor: dict) -> None:
+        self.last_chased = {"departments": list(departments), "at": at}
 
     # ---- the combined notice before the visit (R-EXEC-3) ---------------------------------------------------
     def issue_visit_notices(self, *, department: str, is_office: bool, unannounced_items: list[str],

@@ -8,6 +8,7 @@ from domain.working_days import local_date
 
 RESPONSE_WORKING_DAYS = 2  # R-JOINT-3: respond within two working days of the push
 PUBLISH_WORKING_DAYS = 20  # R-PUB-1: publish within 20 working days of completing the inspection
+ARCHIVE_WORKING_DAYS = 30  # R-ARCH-1: one file per subject within 30 working days of the task's completion
 MAX_WINDOW_DAYS = 366
 MAX_DEPARTMENTS = 50
 MAX_ITEMS = 100

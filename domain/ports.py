@@ -113,3 +113,27 @@ class DepartmentSettings(Protocol):
     def get(self, department: str) -> dict: ...
     def put(self, department: str, settings: dict, user: str, now: datetime) -> dict:
         """Store them; returns the previous settings (for the change log)."""
+
+
+class VisitCodes(Protocol):
+    """The verification code of each visit notice → its task and subject (R-EXEC-3; the enterprise's view)."""
+
+    def note(self, code: str, task_id: UUID, subject: str) -> None: ...
+    def find(self, code: str) -> tuple[UUID, str] | None: ...
+
+
+class OpenClocks(Protocol):
+    """Objections and enterprise requests whose clock still runs (R-OBJ-1, R-JOINT-9): a calendar change moves
+    them (R-CAL-2), and a result has at most one objection open."""
+
+    def open(self, aggregate_id: UUID, kind: str, key: str) -> None: ...
+    def close(self, aggregate_id: UUID) -> None: ...
+    def open_for(self, kind: str, key: str) -> list[UUID]: ...
+    def ids(self) -> list[tuple[UUID, str]]:
+        """(aggregate id, kind) of every open clock."""
+
+
+class ArchiveStore(Protocol):
+    """Sealed archive files (R-ARCH-1): written once in the transaction that records their hashes, never replaced."""
+
+    def put(self, task_id: UUID, subject: str, content: bytes, sha256: str, at: datetime) -> None: ...

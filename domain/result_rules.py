@@ -38,20 +38,24 @@ PUBLIC_FIELDS = ("item_ids", "methods", "outcome", "findings", "measures", "tran
 
 
 # A department's result settings (R-PUB-1): no review, publication within 20 working days of the inspection
-DEFAULT_SETTINGS = {"review_required": False, "report_days": None, "publish_days": 20}
+DEFAULT_SETTINGS = {"review_required": False, "report_days": None, "publish_days": 20, "answer_days": 7}
 MAX_DAYS = 20
 
 
-def check_settings(review_required: bool, report_days: int | None, publish_days: int) -> dict:
+def check_settings(review_required: bool, report_days: int | None, publish_days: int, answer_days: int = 7) -> dict:
     """A department may be stricter than R-PUB-1, never looser: a report within `report_days` of the inspection
-    and publication within `publish_days` of the report (003 §15: 5 and 2), together at most 20 working days."""
+    and publication within `publish_days` of the report (003 §15: 5 and 2), together at most 20 working days. An
+    objection's review is answered within `answer_days` of its decision: 7 (003 §16) up to 15 (001 §11, R-OBJ-1)."""
     if report_days is not None and not 1 <= report_days <= MAX_DAYS:
         raise errors.Invalid(f"报送期限须为 1 至 {MAX_DAYS} 个工作日。", field="report_days")
     if not 1 <= publish_days <= MAX_DAYS:
         raise errors.Invalid(f"公示期限须为 1 至 {MAX_DAYS} 个工作日。", field="publish_days")
     if (report_days or 0) + publish_days > MAX_DAYS:
         raise errors.Invalid(f"报送与公示期限合计不得超过 {MAX_DAYS} 个工作日（R-PUB-1）。", field="publish_days")
-    return {"review_required": bool(review_required), "report_days": report_days, "publish_days": publish_days}
+    if not 7 <= answer_days <= 15:
+        raise errors.Invalid("异议复查结果反馈期限须为 7 至 15 个工作日（R-OBJ-1）。", field="answer_days")
+    return {"review_required": bool(review_required), "report_days": report_days, "publish_days": publish_days,
+            "answer_days": answer_days}
 
 
 def result_id(task_id: UUID, department: str, subject: str) -> UUID:

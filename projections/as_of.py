@@ -143,6 +143,6 @@ class PastStores:
         """The working calendar as the office had entered it then (the official schedule is the current code)."""
         if version is None:
             return Calendar(official=self.app.official)
-        aggregate = self.app.repository.get(CALENDAR_ID, version=version)
+        aggregate = self.app.read_aggregate(CALENDAR_ID, version=version)
         return aggregate.calendar(self.app.official)
 

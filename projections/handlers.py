@@ -10,10 +10,13 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
+from domain.enterprise_request import EnterpriseRequest
 from domain.joint_task import JointTask
+from domain.objection import Objection
 
 to_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(value, ensure_ascii=False), minus an encoder a call
 Handler = Callable[..., None]
+AFTERLIFE = (Objection, EnterpriseRequest)  # aggregates only the afterlife projections read (projections/afterlife.py)
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -10,12 +10,14 @@ from typing import Any
 from sqlalchemy import String, and_, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.engine import Engine
 
-from projections.tables import task_departments, task_summary
+from projections.tables import enterprise_requests, objections, task_departments, task_summary
 
 CLOSED = ("merged", "cancelled", "published")
 LABELS = {
     "respond": "响应任务", "propose_day": "提议联合检查日", "agree_day": "确认联合检查日",
     "record_inspection": "录入检查结果", "publish": "公示检查结果",
+    # a result's afterlife (R-OBJ-1, R-JOINT-9): on tasks that may be done already
+    "review_objection": "复查异议", "answer_objection": "答复异议", "answer_request": "答复企业诉求",
 }
 
 
@@ -58,7 +60,16 @@ def _todo(department: str, today: date) -> Any:
         return select(ts.c.task_id, ts.c.title, literal(action, String(20)).label("action"), due.label("due")) \
             .select_from(joined).where(open_task, *conditions)
 
+    def owned(table: Any, action: str, due: Any, status: str) -> Any:
+        """An objection or request the department owns, on its task (open or not)."""
+        return select(ts.c.task_id, ts.c.title, literal(action, String(20)).label("action"), due.label("due")) \
+            .select_from(table.join(ts, ts.c.task_id == table.c.task_id)) \
+            .where(table.c.department == department, table.c.status == status)
+
     return union_all(
+        owned(objections, "review_objection", objections.c.review_due, "received"),
+        owned(objections, "answer_objection", objections.c.answer_due, "reviewed"),
+        owned(enterprise_requests, "answer_request", enterprise_requests.c.due, "open"),
         rows("respond", me.c.response_deadline, me.c.response_status == "pending"),
         rows("agree_day", ts.c.proposed_day, joining, ts.c.agreed_day.is_(None), ts.c.proposed_day.is_not(None),
              me.c.day_agreed.is_(False)),

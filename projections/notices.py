@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection, Engine
 from domain.joint_task import JointTask
 from domain.notice import Notice
 from domain.working_calendar import WorkingCalendar
-from projections.handlers import EventHandlers, handles
+from projections.handlers import AFTERLIFE, EventHandlers, handles
 from projections.queries import Page
 from projections.tables import notices
 
@@ -21,7 +21,7 @@ class NoticesProjection(EventHandlers):
     name = "notices"
     tables = (notices,)
     aggregate = Notice
-    ignores = (JointTask, WorkingCalendar)  # a notice's rows carry its task ids, nothing read from the tasks
+    ignores = (JointTask, WorkingCalendar, *AFTERLIFE)  # a notice's rows carry its task ids, nothing read from the tasks
 
     def apply_batch(self, conn: Connection, items: list[tuple[Any, int]]) -> None:
         for event, position, handler in self.handled(items):

@@ -14,7 +14,7 @@ from domain.joint_task import JointTask
 from domain.notice import Notice
 from domain.result_rules import PUBLIC_FIELDS
 from domain.working_calendar import WorkingCalendar
-from projections.handlers import JointTaskHandlers, handles, to_json
+from projections.handlers import AFTERLIFE, JointTaskHandlers, handles, to_json
 from projections.queries import Page
 from projections.tables import inspection_results, result_versions
 
@@ -35,7 +35,7 @@ class ResultsProjection(JointTaskHandlers):
         "Initiated", "Responded", "ResponseOverdue", "LateReasonGiven", "InspectionDayProposed",
         "InspectionDayConfirmed", "InspectionDayAgreed", "Inspected", "Published", "DrawCommitted", "SubjectsDrawn",
         "InspectorsMatchCommitted", "InspectorsMatched", "InspectorsAssigned", "InspectorReplaced", "Cancelled",
-        "DeadlineRecomputed", "Merged", "MergeAbsorbed", "VisitNoticesIssued")) + (Notice, WorkingCalendar)
+        "DeadlineRecomputed", "Merged", "MergeAbsorbed", "VisitNoticesIssued", "ResultsChased", "ArchiveDue", "SubjectsArchived")) + (Notice, WorkingCalendar, *AFTERLIFE)
     rebuild_weight = 1
 
     def apply_batch(self, conn: Connection, items: list[tuple[Any, int]]) -> None:

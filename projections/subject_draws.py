@@ -14,7 +14,7 @@ from domain.notice import Notice
 from domain.working_calendar import WorkingCalendar
 from domain.working_days import local_date
 from projections.bulk import chunks, insert_rows, probe_by_index
-from projections.handlers import JointTaskHandlers, handles
+from projections.handlers import AFTERLIFE, JointTaskHandlers, handles
 from projections.tables import subject_draws, task_summary
 
 
@@ -24,13 +24,14 @@ class SubjectDrawsProjection(JointTaskHandlers):
     name = "subject_draws"
     tables = (subject_draws,)
     ignores = (JointTask.ResultRecorded, JointTask.ResultApproved, JointTask.ResultPublished, JointTask.ResultCorrected,
-               JointTask.ResultDeadlineRecomputed, JointTask.VisitNoticesIssued,
+               JointTask.ResultDeadlineRecomputed, JointTask.VisitNoticesIssued, JointTask.ResultsChased,
+               JointTask.ArchiveDue, JointTask.SubjectsArchived,
                JointTask.Initiated, JointTask.Responded, JointTask.ResponseOverdue, JointTask.LateReasonGiven,
                JointTask.InspectionDayProposed, JointTask.InspectionDayConfirmed, JointTask.InspectionDayAgreed,
                JointTask.Inspected, JointTask.Published, JointTask.DrawCommitted, JointTask.InspectorsMatchCommitted,
                JointTask.InspectorsMatched, JointTask.InspectorsAssigned, JointTask.InspectorReplaced,
                JointTask.Cancelled, JointTask.DeadlineRecomputed, JointTask.Merged, JointTask.MergeAbsorbed,
-               Notice, WorkingCalendar)
+               Notice, WorkingCalendar, *AFTERLIFE)
 
     def apply_batch(self, conn: Connection, items: list[tuple[Any, int]]) -> None:
         """A task's new draw supersedes its earlier ones: two statements per batch, whatever its size."""

@@ -21,7 +21,7 @@ from domain.notice import Notice
 from domain.working_calendar import WorkingCalendar
 from domain.working_days import local_date
 from projections.bulk import RowSet, among, chunks, insert_rows, probe_by_index, select_rows
-from projections.handlers import JointTaskHandlers, handles, task_key, to_json
+from projections.handlers import AFTERLIFE, JointTaskHandlers, handles, task_key, to_json
 from projections.tables import overlap_departments, overlap_inspections, overlap_subjects, overlap_tasks
 
 LIVE = ("awaiting_responses", "responded", "day_proposed", "day_agreed")  # a visit may still be to come
@@ -68,11 +68,12 @@ class SubjectOverlapProjection(JointTaskHandlers):
     # who visits which subject, and when, does not depend on deadlines, lateness, one department's confirmation of
     # the day (InspectionDayAgreed settles it), a committed but unrevealed draw, or which inspectors go
     ignores = (JointTask.ResultRecorded, JointTask.ResultApproved, JointTask.ResultPublished, JointTask.ResultCorrected,
-               JointTask.ResultDeadlineRecomputed, JointTask.VisitNoticesIssued,
+               JointTask.ResultDeadlineRecomputed, JointTask.VisitNoticesIssued, JointTask.ResultsChased,
+               JointTask.ArchiveDue, JointTask.SubjectsArchived,
                JointTask.ResponseOverdue, JointTask.LateReasonGiven, JointTask.InspectionDayConfirmed,
                JointTask.DeadlineRecomputed, JointTask.DrawCommitted, JointTask.InspectorsMatchCommitted,
                JointTask.InspectorsMatched, JointTask.InspectorsAssigned, JointTask.InspectorReplaced,
-               Notice, WorkingCalendar)
+               Notice, WorkingCalendar, *AFTERLIFE)
     rebuild_weight = 4  # of a rebuild at a million events, about 4x notices or subject_draws
 
     def apply_batch(self, conn: Connection, items: list[tuple[Any, int]]) -> None:

@@ -225,3 +225,96 @@ result_versions = Table(
     Column("by", String(64), nullable=False),
     Column("at", UTCDateTime(), nullable=False),
 )
+
+# ---- credit feedback (R-OVER-2, R-SUBJ-2): each result's current outcome, and what its publication changed on the
+# subject directory. Kept across a rebuild (the credit-feedback projection owns no table a rebuild empties): the
+# `subjects` rows it changed are reference data clerks edit too, so a replay must not apply an effect twice, and
+# `position` (the last event applied for the result) is what tells a replayed event from a new one.
+credit_feedback = Table(
+    "credit_feedback", metadata,
+    Column("result_id", String(36), primary_key=True),
+    Column("task_id", String(36), nullable=False),
+    Column("department", String(32), nullable=False),
+    Column("subject_code", String(32), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("inspected_on", Date, nullable=False),
+    Column("published", Boolean, nullable=False),
+    Column("effects", Text, nullable=False),  # JSON {atom: {before, after, by}}: what it holds (domain/credit_rules.py)
+    Column("skipped", String(32)),  # why nothing was changed: not_in_directory
+    Column("position", BigInteger, nullable=False),
+)
+# A subject's results: a batch reads all of them for its subjects (the three-passes rule, the claims of others)
+Index("ix_credit_feedback_subject", credit_feedback.c.subject_code)
+
+# ---- a result's afterlife (issue 17): objections (R-OBJ-1) and enterprise requests (R-JOINT-9), one row each --------
+objections = Table(
+    "objections", metadata,
+    Column("objection_id", String(36), primary_key=True),
+    Column("task_id", String(36), nullable=False),
+    Column("result_id", String(36), nullable=False, index=True),
+    Column("department", String(32), nullable=False),  # the result's department, which reviews and answers
+    Column("subject_code", String(32), nullable=False, index=True),
+    Column("subject_name", String(200), nullable=False),
+    Column("result_version", Integer, nullable=False),  # the version objected to
+    Column("via", String(16), nullable=False),  # enterprise | clerk
+    Column("reason", Text, nullable=False),
+    Column("contact", Text, nullable=False),  # JSON {name, phone}: never public
+    Column("status", String(16), nullable=False),  # received | reviewed | answered
+    Column("lodged_at", UTCDateTime(), nullable=False),
+    Column("review_due", Date, nullable=False),
+    Column("decision", String(16)),  # upheld | corrected
+    Column("opinion", Text, nullable=False, default=""),
+    Column("correction_version", Integer),
+    Column("reviewed_at", UTCDateTime()),
+    Column("review_late", Boolean, nullable=False, default=False),
+    Column("answer_due", Date),
+    Column("answer", Text, nullable=False, default=""),
+    Column("answered_at", UTCDateTime()),
+    Column("answer_late", Boolean, nullable=False, default=False),
+    Column("position", BigInteger, nullable=False),
+)
+Index("ix_objections_department", objections.c.department, objections.c.status, objections.c.lodged_at)
+Index("ix_objections_review_due", objections.c.review_due, postgresql_where=objections.c.status == "received",
+      sqlite_where=objections.c.status == "received")
+Index("ix_objections_answer_due", objections.c.answer_due, postgresql_where=objections.c.status == "reviewed",
+      sqlite_where=objections.c.status == "reviewed")
+
+enterprise_requests = Table(
+    "enterprise_requests", metadata,
+    Column("request_id", String(36), primary_key=True),
+    Column("task_id", String(36), nullable=False, index=True),
+    Column("subject_code", String(32), nullable=False, index=True),
+    Column("subject_name", String(200), nullable=False),
+    Column("department", String(32), nullable=False),  # who owns it now (after a forwarding: the competent one)
+    Column("raised_department", String(32), nullable=False),  # who first owned it
+    Column("via", String(16), nullable=False),  # inspector | enterprise | clerk
+    Column("content", Text, nullable=False),
+    Column("contact", Text, nullable=False),  # JSON: never public
+    Column("status", String(16), nullable=False),  # open | answered
+    Column("on_spot", Boolean, nullable=False),
+    Column("raised_at", UTCDateTime(), nullable=False),
+    Column("due", Date),  # None: settled on the spot
+    Column("forwarded", Integer, nullable=False, default=0),  # how many times it was forwarded
+    Column("answer", Text, nullable=False, default=""),
+    Column("answered_at", UTCDateTime()),
+    Column("late", Boolean, nullable=False, default=False),
+    Column("position", BigInteger, nullable=False),
+)
+Index("ix_enterprise_requests_department", enterprise_requests.c.department, enterprise_requests.c.status,
+      enterprise_requests.c.due)
+Index("ix_enterprise_requests_raised", enterprise_requests.c.raised_at)
+
+# One row per completed task (R-ARCH-1): when its subjects' files are due and how many are sealed
+task_archives = Table(
+    "task_archives", metadata,
+    Column("task_id", String(36), primary_key=True),
+    Column("completed_at", UTCDateTime(), nullable=False),
+    Column("archive_due", Date, nullable=False),
+    Column("subjects", Integer, nullable=False),
+    Column("archived", Integer, nullable=False),
+    Column("archived_at", UTCDateTime()),
+    Column("late", Boolean, nullable=False, default=False),
+    Column("position", BigInteger, nullable=False),
+)
+_UNSEALED = task_archives.c.archived < task_archives.c.subjects
+Index("ix_task_archives_due", task_archives.c.archive_due, postgresql_where=_UNSEALED, sqlite_where=_UNSEALED)

@@ -12,7 +12,7 @@ from domain.joint_task_rules import late_reason_after_response, task_status
 from domain.notice import Notice
 from domain.working_calendar import WorkingCalendar
 from projections.bulk import RowSet, insert_rows, probe_by_index
-from projections.handlers import JointTaskHandlers, handles, task_key, to_json
+from projections.handlers import AFTERLIFE, JointTaskHandlers, handles, task_key, to_json
 from projections.tables import task_departments, task_summary, task_timeline
 
 
@@ -50,7 +50,7 @@ class TasksProjection(JointTaskHandlers):
     # the task rows and timeline do not show draws or inspector matching (their routes read the task itself)
     ignores = (JointTask.DrawCommitted, JointTask.SubjectsDrawn, JointTask.InspectorsMatchCommitted,
                JointTask.InspectorsMatched, JointTask.InspectorsAssigned, JointTask.InspectorReplaced,
-               Notice, WorkingCalendar)
+               Notice, WorkingCalendar, *AFTERLIFE)
     rebuild_weight = 4  # of a rebuild at a million events, about 4x notices or subject_draws
 
     def apply_batch(self, conn: Connection, items: list[tuple[Any, int]]) -> None:
@@ -127,10 +127,11 @@ class TasksProjection(JointTaskHandlers):
         _update_department(b, e, published_at=e.at)
 
     @handles(JointTask.ResultRecorded, JointTask.ResultApproved, JointTask.ResultPublished,
-             JointTask.ResultCorrected, JointTask.VisitNoticesIssued)
+             JointTask.ResultCorrected, JointTask.VisitNoticesIssued, JointTask.ResultsChased,
+             JointTask.ArchiveDue, JointTask.SubjectsArchived)
     def _on_result(self, b: _Batch, e: Any) -> None:
-        """A result or the visit's notices are on the task's record (the timeline); a result's rows are the
-        results projection's, the notices are read from the task."""
+        """A result, the visit's notices or the lead's reminder are on the task's record (the timeline); a result's
+        rows are the results projection's, the notices are read from the task."""
 
     @handles(JointTask.ResultDeadlineRecomputed)
     def _on_ResultDeadlineRecomputed(self, b: _Batch, e: Any) -> None:
@@ -214,7 +215,7 @@ def _refresh_status(b: _Batch, task_id: str, at: datetime, position: int) -> Non
 _TIMELINE_FIELDS = ("deadline", "decision", "item_ids", "reason", "late", "day", "completed_on", "publish_deadline",
                     "response_deadline", "previous", "into_task_id", "from_task_id", "title",
                     "responding_departments", "items", "departments", "subject", "subject_name", "version",
-                    "result_id")
+                    "result_id", "archive_due")
 
 
 _FIELDS_BY_TYPE: dict[type, tuple[str, ...]] = {}  # the timeline fields an event class carries, found once
@@ -232,6 +233,8 @@ def _timeline_row(e: Any, position: int) -> dict:
         data["departments"] = sorted(e.responses)
     elif type(e).__name__ == "VisitNoticesIssued":  # how many; the verification codes stay off the record
         data["count"] = len(e.notices)
+    elif type(e).__name__ == "SubjectsArchived":  # how many; the hashes are in the task's archive list
+        data["count"] = len(e.archives)
     return {"position": position, "task_id": task_key(e.originator_id), "at": _when(e), "event_type": type(e).__name__,
             "actor_user": e.actor["user"],
             "actor_department": getattr(e, "department", None) or e.actor["department"],

@@ -157,8 +157,14 @@ def changes(conn: Connection, spec: Spec, key: str, offset: int, limit: int) -> 
 
 
 def _change_view(row: Any) -> dict:
-    return {"id": row.id, "action": row.action, "changes": json.loads(row.changes), "actor_user": row.actor_user,
-            "actor_department": row.actor_department, "at": row.at, "import_id": row.batch, "derived": False}
+    """A change-log row; credit feedback's citation (the result, its task and outcome, R-OVER-2) is `source`, apart
+    from the {field: [before, after]} changes."""
+    logged = json.loads(row.changes)
+    changes = {name: pair for name, pair in logged.items() if isinstance(pair, list)}
+    source = {name: value for name, value in logged.items() if not isinstance(value, list)} or None
+    return {"id": row.id, "action": row.action, "changes": changes, "actor_user": row.actor_user,
+            "actor_department": row.actor_department, "at": row.at, "import_id": row.batch, "derived": False,
+            "source": source}
 
 
 def _derived_creation(conn: Connection, spec: Spec, key: str) -> dict | None:
@@ -170,8 +176,9 @@ def _derived_creation(conn: Connection, spec: Spec, key: str) -> dict | None:
         return None  # the import logged it row by row
     values = dict(record)
     for row in conn.execute(select(change_log.c.changes).where(where).order_by(change_log.c.id.desc())):
-        for name, (before, _after) in json.loads(row.changes).items():
-            values[name] = before
+        for name, pair in json.loads(row.changes).items():
+            if isinstance(pair, list):  # not credit feedback's citation
+                values[name] = pair[0]
     source = conn.execute(select(imports).where(imports.c.id == record["created_by_import"])).mappings().first()
     fields = [f for f in spec.names if f != spec.key]
     return {"id": None, "action": "created",
@@ -179,7 +186,7 @@ def _derived_creation(conn: Connection, spec: Spec, key: str) -> dict | None:
                         for f in fields},
             "actor_user": source["actor_user"] if source else "", "at": record["created_at"],
             "actor_department": source["actor_department"] if source else "",
-            "import_id": record["created_by_import"], "derived": True}
+            "import_id": record["created_by_import"], "derived": True, "source": None}
 
 
 def import_record(conn: Connection, import_id: str) -> dict | None:

@@ -6,7 +6,9 @@ operation declares the error statuses it can answer, each with the one error sha
 - with a bearer token: 401 and 403; with a path parameter: 404;
 - a command (POST, PUT, DELETE): 400 (a body that cannot be parsed), 404 (an id in the body names nothing),
   409 (a rule of the task's state) and 413 (a body or upload over its limit);
-- login: 401 (wrong credentials) and 429 (too many failed attempts).
+- login: 401 (wrong credentials) and 429 (too many failed attempts);
+- the enterprise's forms by its notice code (/public/visits/…): 410 (the code has expired) and 429 (too many failed
+  attempts).
 """
 from __future__ import annotations
 
@@ -31,7 +33,8 @@ ERROR_SCHEMA = {
 }
 DESCRIPTIONS = {
     400: "请求体无法解析", 401: "未登录或登录已失效", 403: "无权办理", 404: "对象不存在", 409: "与当前状态冲突",
-    413: "请求体或上传文件过大", 422: "参数或内容无效", 429: "尝试过于频繁", 503: "暂时无法服务（数据库不可用或读模型同步中），可稍后重试",
+    410: "已失效", 413: "请求体或上传文件过大", 422: "参数或内容无效", 429: "尝试过于频繁",
+    503: "暂时无法服务（数据库不可用或读模型同步中），可稍后重试",
 }
 
 
@@ -81,4 +84,6 @@ def _statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:
         statuses += [400, 404, 409, 413]  # a command names other things by id in its body, too
     if path.endswith("/auth/login"):
         statuses += [401, 429]
+    if path.startswith("/api/v1/public/visits/"):
+        statuses += [410, 429]
     return sorted(set(statuses))

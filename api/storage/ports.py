@@ -10,12 +10,15 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 from eventsourcing_sqlalchemy.datastore import transactions
 from eventsourcing.persistence import IntegrityError as RetryableConflict
-from sqlalchemy import insert, select, update
+import hashlib
+
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
 from sqlalchemy.engine import Connection
 
 from domain.joint_task import JointTask
-from api.storage.tables import department_settings, departments, result_index, task_numbers, users
+from api.storage.tables import (archive_files, department_settings, departments, open_clocks, result_index,
+                                task_numbers, users, visit_codes)
 from domain.result_rules import DEFAULT_SETTINGS
 from projections.queries import open_task_ids
 from projections.tables import projection_tracking
@@ -126,9 +129,68 @@ class SqlDepartmentSettings:
         return before
 
 
+class SqlVisitCodes:
+    """VisitCodes on `visit_codes`: only each code's SHA-256 is kept, written with the notices."""
+
+    def note(self, code: str, task_id: UUID, subject: str) -> None:
+        current_connection().execute(insert(visit_codes).values(code_hash=code_hash(code), task_id=str(task_id),
+                                                                subject_code=subject))
+
+    def find(self, code: str) -> tuple[UUID, str] | None:
+        return find_visit_code(current_connection(), code)
+
+
+def code_hash(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode("utf-8")).hexdigest()
+
+
+def find_visit_code(conn: Connection, code: str) -> tuple[UUID, str] | None:
+    row = conn.execute(select(visit_codes.c.task_id, visit_codes.c.subject_code)
+                       .where(visit_codes.c.code_hash == code_hash(code))).first()
+    return (UUID(row.task_id), row.subject_code) if row else None
+
+
+class SqlArchiveStore:
+    """ArchiveStore on `archive_files` (a second seal of the same file is a conflict, retried as a whole)."""
+
+    def put(self, task_id: UUID, subject: str, content: bytes, sha256: str, at: datetime) -> None:
+        try:
+            current_connection().execute(insert(archive_files).values(
+                task_id=str(task_id), subject_code=subject, sha256=sha256, size=len(content), content=content,
+                created_at=at))
+        except SAIntegrityError as exc:
+            raise RetryableConflict(exc) from exc
+
+
+def archive_file(conn: Connection, task_id: str, subject: str) -> tuple[bytes, str] | None:
+    row = conn.execute(select(archive_files.c.content, archive_files.c.sha256).where(
+        archive_files.c.task_id == task_id, archive_files.c.subject_code == subject)).first()
+    return (bytes(row.content), row.sha256) if row else None
+
+
+class SqlOpenClocks:
+    """OpenClocks on `open_clocks`, opened and closed in the transaction that records the objection or request."""
+
+    def open(self, aggregate_id: UUID, kind: str, key: str) -> None:
+        current_connection().execute(insert(open_clocks).values(aggregate_id=str(aggregate_id), kind=kind, key=key))
+
+    def close(self, aggregate_id: UUID) -> None:
+        current_connection().execute(delete(open_clocks).where(open_clocks.c.aggregate_id == str(aggregate_id)))
+
+    def open_for(self, kind: str, key: str) -> list[UUID]:
+        rows = current_connection().execute(select(open_clocks.c.aggregate_id)
+                                            .where(open_clocks.c.kind == kind, open_clocks.c.key == key))
+        return [UUID(r.aggregate_id) for r in rows]
+
+    def ids(self) -> list[tuple[UUID, str]]:
+        rows = current_connection().execute(select(open_clocks.c.aggregate_id, open_clocks.c.kind)
+                                            .order_by(open_clocks.c.aggregate_id))
+        return [(UUID(r.aggregate_id), r.kind) for r in rows]
+
+
 def department_settings_of(conn: Connection, department: str) -> dict:
     row = conn.execute(select(department_settings.c.review_required, department_settings.c.report_days,
-                              department_settings.c.publish_days)
+                              department_settings.c.publish_days, department_settings.c.answer_days)
                        .where(department_settings.c.department_code == department)).first()
     return dict(row._mapping) if row else dict(DEFAULT_SETTINGS)
 

@@ -124,6 +124,7 @@ department_settings = Table(
     Column("review_required", Boolean, nullable=False),
     Column("report_days", Integer),  # None: no report deadline; publish_days then counts from the inspection
     Column("publish_days", Integer, nullable=False),
+    Column("answer_days", Integer, nullable=False, server_default="7"),  # an objection's answer after review (R-OBJ-1)
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("updated_by", String(64), nullable=False),
 )
@@ -133,6 +134,37 @@ result_index = Table(
     "result_index", metadata,
     Column("result_id", String(36), primary_key=True),
     Column("task_id", String(36), nullable=False),
+)
+
+# The verification code printed on a visit notice → its task and subject (R-EXEC-3, issue 17: the enterprise's view).
+# Only the code's SHA-256 is kept here; written in the transaction that issues the notices.
+visit_codes = Table(
+    "visit_codes", metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("task_id", String(36), nullable=False),
+    Column("subject_code", String(32), nullable=False),
+)
+
+# Sealed archive files, one per subject of a completed task (R-ARCH-1): written once, with the SHA-256 that the task's
+# SubjectsArchived event records; a download is checked against that hash.
+archive_files = Table(
+    "archive_files", metadata,
+    Column("task_id", String(36), primary_key=True),
+    Column("subject_code", String(32), primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# Objections and enterprise requests whose clock still runs (R-OBJ-1, R-JOINT-9): what a calendar change moves
+# (R-CAL-2), and an open objection per result (`key`: the result id; a request's: its task id).
+open_clocks = Table(
+    "open_clocks", metadata,
+    Column("aggregate_id", String(36), primary_key=True),
+    Column("kind", String(16), nullable=False),  # objection | request
+    Column("key", String(36), nullable=False),
+    Index("ix_open_clocks_key", "kind", "key"),
 )
 
 # Which prefix of the log a draw's yearly cap and overlap flags were read from (the projections' position then):

@@ -3,6 +3,7 @@
 notification position. Routes, the CLI, the demo loader and the deadline watcher all call these."""
 from __future__ import annotations
 
+from domain.usecases.afterlife import AfterlifeUseCases
 from domain.usecases.base import SYSTEM, Actor, Clock, CommandResult, UseCases
 from domain.usecases.calendar import CalendarChange, CalendarUseCases
 from domain.usecases.checklist import ChecklistUseCases
@@ -16,9 +17,9 @@ from domain.usecases.visits import VisitUseCases
 __all__ = ["SYSTEM", "Actor", "CalendarChange", "Clock", "CommandResult", "JointInspect"]
 
 
-class JointInspect(TaskUseCases, DrawUseCases, MatchingUseCases, VisitUseCases, ResultUseCases, NoticeUseCases,
-                   CalendarUseCases, ChecklistUseCases, UseCases):
-    """Joint inspections, their draws, matchings and results, the office's notices, the working calendar and the
-    departments' checklists and plans."""
+class JointInspect(TaskUseCases, DrawUseCases, MatchingUseCases, VisitUseCases, AfterlifeUseCases, ResultUseCases,
+                   NoticeUseCases, CalendarUseCases, ChecklistUseCases, UseCases):
+    """Joint inspections, their draws, matchings and results with objections and requests, the office's notices,
+    the working calendar and the departments' checklists and plans."""
 
     name = "JointInspect"

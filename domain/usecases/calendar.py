@@ -1,5 +1,5 @@
-"""The office's working calendar: a year's official schedule and single-day amendments; every open response
-deadline moves with it in the same unit of work (R-CAL-1, R-CAL-2)."""
+"""The office's working calendar: a year's official schedule and single-day amendments; every open deadline
+(responses, results' publication, objections, requests) moves with it in the same unit of work (R-CAL-1, R-CAL-2)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,7 +44,7 @@ class CalendarUseCases(UseCases):
     def _moved(self, change: CommandResult, actor: Actor) -> CalendarChange:
         """Move the deadline of every task that may still wait for a response (the `open_tasks` port, read in
         this transaction, so a task initiated a moment ago is included whether projected or not: R-CAL-2)."""
-        moved = self.recompute_deadlines(self.open_tasks.ids(), actor)
+        moved = self.recompute_deadlines(self.open_tasks.ids(), actor) + self.recompute_clocks(actor)
         position = max([change.position or 0] + [m.position or 0 for m in moved])
         return CalendarChange(position=position, moved_deadlines=len(moved))
 

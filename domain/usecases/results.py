@@ -88,7 +88,8 @@ class ResultUseCases(UseCases):
     def publish_result(self, result_id: UUID, actor: Actor) -> CommandResult:
         """The recording department publishes (谁检查、谁录入、谁公示, R-PUB-1); `aggregate` is whether it is late."""
         return self._on_result(result_id, lambda task: task.publish_result(
-            result_id=str(result_id), department=actor.department, now=self.clock.now(), actor=actor.as_record()))
+            result_id=str(result_id), department=actor.department, calendar=self.calendar(), now=self.clock.now(),
+            actor=actor.as_record()))
 
     def approve_result(self, result_id: UUID, actor: Actor) -> CommandResult:
         """Where the department reviews before publication: an approver of it, not the recorder, approves."""
@@ -100,11 +101,11 @@ class ResultUseCases(UseCases):
         return self._on_result(result_id, command)
 
     def set_department_settings(self, actor: Actor, department: str, *, review_required: bool,
-                                report_days: int | None, publish_days: int) -> dict:
+                                report_days: int | None, publish_days: int, answer_days: int = 7) -> dict:
         """The office sets a department's result settings (R-PUB-1: stricter only); the change is logged."""
         if not actor.is_office:
             raise errors.Forbidden("只有联席会议办公室可以设置部门的结果公示规则。")
-        settings = check_settings(review_required, report_days, publish_days)
+        settings = check_settings(review_required, report_days, publish_days, answer_days)
         with self.transaction():
             if not self.checklist.known_departments([department]):
                 raise errors.NotFound(f"部门代码 {department} 不存在。", code="unknown_department")
@@ -119,15 +120,17 @@ class ResultUseCases(UseCases):
                        approver: str) -> CommandResult:
         """R-PUB-2: a new version with a reason and an approver holding the approver role in the same department
         (not the author); `aggregate` is the new version number."""
+        return self._on_result(result_id, lambda task: self._correct(task, result_id, actor, changes=changes,
+                                                                     reason=reason, approver=approver))
+
+    def _correct(self, task: JointTask, result_id: UUID, actor: Actor, *, changes: dict[str, Any], reason: str,
+                 approver: str, objection_id: str | None = None) -> int:
+        """R-PUB-2 on a task read in this unit of work; the new version number."""
         approver = approver.strip()
-
-        def command(task: JointTask) -> int:
-            task.own_result(str(result_id), actor.department)  # another department's result: 403 first
-            if approver and approver != actor.user and not self.staff.holds_role(approver, actor.department,
-                                                                                   APPROVER_ROLE):
-                raise errors.Invalid("批准人须是本部门具有审核权限的其他工作人员，请核对用户名。", field="approver")
-            return task.correct_result(result_id=str(result_id), department=actor.department, changes=changes,
-                                       reason=reason, approver=approver, item_owners=self._item_owners(task),
-                                       now=self.clock.now(), actor=actor.as_record())
-
-        return self._on_result(result_id, command)
+        task.own_result(str(result_id), actor.department)  # another department's result: 403 first
+        if approver and approver != actor.user and not self.staff.holds_role(approver, actor.department,
+                                                                               APPROVER_ROLE):
+            raise errors.Invalid("批准人须是本部门具有审核权限的其他工作人员，请核对用户名。", field="approver")
+        return task.correct_result(result_id=str(result_id), department=actor.department, changes=changes,
+                                   reason=reason, approver=approver, item_owners=self._item_owners(task),
+                                   now=self.clock.now(), actor=actor.as_record(), objection_id=objection_id)

@@ -24,5 +24,7 @@ class VisitUseCases(UseCases):
                 department=actor.department, is_office=actor.is_office, unannounced_items=unannounced,
                 codes={s: verification_code() for s in task.drawn_subjects}, now=self.clock.now(),
                 actor=actor.as_record())
+            for notice in notices:  # the enterprise finds its notice, the visitors and its results by the code
+                self.visit_codes.note(notice["code"], task.id, notice["subject"])
             saved = self._save(task)
             return CommandResult(aggregate_id=task.id, position=saved.position, aggregate=notices)

@@ -19,11 +19,15 @@ def _task_commands(task_id: str, other_id: str) -> list[tuple[str, str, dict | N
         ("POST", f"{base}/publications", {"note": ""}),
         ("POST", f"{base}/cancellation", {"reason": "上级专项行动已覆盖"}),
         ("POST", f"{base}/merge", {"into_task_id": other_id}),
+        ("POST", f"{base}/chase", None),
+        ("POST", f"{base}/requests", {"subject_code": "91110000000000001X", "content": "咨询"}),
+        ("POST", f"{base}/archives", None),
     ]
 
 
 def _task_reads(task_id: str) -> list[tuple[str, str, dict | None]]:
-    return [("GET", f"/joint-tasks/{task_id}", None), ("GET", f"/joint-tasks/{task_id}/timeline", None)]
+    return [("GET", f"/joint-tasks/{task_id}", None), ("GET", f"/joint-tasks/{task_id}/timeline", None),
+            ("GET", f"/joint-tasks/{task_id}/result-progress", None), ("GET", f"/joint-tasks/{task_id}/archives", None)]
 
 
 def _send(client, method: str, path: str, body: dict | None):

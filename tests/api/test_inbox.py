@@ -53,6 +53,7 @@ def test_the_inbox_counts_every_kind_keeps_one_kind_and_agrees_with_the_task_lis
     position = lead.initiate(responding_departments=["wlj"]).json()["position"]
     body = wlj.get("/inbox", params={"min_position": position}).json()
     assert body["counts"] == {"respond": 4, "propose_day": 0, "agree_day": 0, "record_inspection": 0, "publish": 0,
+                              "review_objection": 0, "answer_objection": 0, "answer_request": 0,
                               "overdue": 3} and body["total"] == 4
     overdue = wlj.get("/inbox", params={"kind": "overdue", "page_size": 2}).json()
     assert overdue["total"] == 3 and len(overdue["items"]) == 2 and all(i["overdue"] for i in overdue["items"])

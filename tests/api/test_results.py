@@ -269,7 +269,7 @@ def test_a_stricter_department_reports_within_5_and_publishes_within_2_working_d
     assert_error(server.client("wlj").put("/departments/wlj/result-settings", json={"publish_days": 5}), 403)
     created(office.put("/departments/wlj/result-settings", json={"report_days": 5, "publish_days": 2}), 200)
     assert server.client("wlj").get("/departments/wlj/result-settings").json() == {
-        "department_code": "wlj", "review_required": False, "report_days": 5, "publish_days": 2}
+        "department_code": "wlj", "review_required": False, "report_days": 5, "publish_days": 2, "answer_days": 7}
     task_id, codes, teams = _results_ready(server, clock, subjects=2)  # the clock: Wed 11 Mar, visit Tue 10 Mar
     wlj = server.client("wlj")
     first = created(wlj.post(f"/joint-tasks/{task_id}/results", json=_entry(server, task_id, "wlj", codes[0], teams)))

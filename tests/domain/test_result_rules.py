@@ -49,7 +49,8 @@ def test_the_team_present_is_two_of_the_matched_team_with_its_leader():  # R-MAT
 
 
 def test_a_department_may_be_stricter_than_20_working_days_never_looser():  # R-PUB-1
-    assert check_settings(True, 5, 2) == {"review_required": True, "report_days": 5, "publish_days": 2}
+    assert check_settings(True, 5, 2) == {"review_required": True, "report_days": 5, "publish_days": 2,
+                                          "answer_days": 7}
     assert check_settings(False, None, 20)["publish_days"] == 20
     for report, publish in ((None, 21), (5, 16), (0, 2), (None, 0)):
         with pytest.raises(errors.Invalid):

@@ -1,10 +1,13 @@
 """Event histories for projection tests, recorded through the application (no HTTP)."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime, timedelta
 from uuid import UUID, uuid4
 
 from domain import draw as algorithm
+from domain.enterprise_request import EnterpriseRequest
+from domain.objection import Objection
 from domain.usecases import SYSTEM, Actor
 from domain.clock import SHANGHAI
 
@@ -70,13 +73,43 @@ def every_kind_of_event(services, clock) -> dict[str, UUID]:  # type: ignore[no-
     for party in (SCJG, WLJ):  # each one result per subject: the department's inspection is recorded
         record_results(services, full, party, subjects)
     first = on_task(services, full, lambda task, now: [
-        task.publish_result(result_id=rid, department="scjg", now=now, actor=SCJG.as_record())
+        task.publish_result(result_id=rid, department="scjg", calendar=services.app.calendar(), now=now,
+                            actor=SCJG.as_record())
         for rid, r in task.results.items() if r["department"] == "scjg"] and
         next(rid for rid, r in task.results.items() if r["department"] == "scjg"))
     on_task(services, full, lambda task, now: task.correct_result(
         result_id=first, department="scjg", changes={"findings": "补正：证照已公示"}, reason="漏记", approver="局长",
         item_owners=OWNERS, now=now, actor=SCJG.as_record()))
+    on_task(services, full, lambda task, now: task.chase_results(department="scjg", now=now, actor=SCJG.as_record()))
+    afterlife(services, full, first, subjects[0])
     return {"full": full, "cancelled": cancelled, "survivor": survivor, "absorbed": absorbed}
+
+
+def afterlife(services, task_id: UUID, result_id: str, subject: str) -> None:  # type: ignore[no-untyped-def]
+    """Every event of an objection (R-OBJ-1) and of an enterprise request (R-JOINT-9), on the aggregates themselves;
+    a day off amended into the calendar moves the open ones' deadlines."""
+    app, now = services.app, services.clock.now()
+    calendar = app.calendar()
+    amended = dataclasses.replace(calendar, amendments={date(2026, 3, 16): False})
+    contact = {"name": "王经理", "phone": "0851-1234567"}
+    with app.transaction():
+        result = app.get_task(task_id).results[result_id]
+        answered, open_one = (Objection.lodge(
+            result=result, result_id=result_id, task_id=task_id, reason=reason, contact=contact, via="clerk",
+            answer_days=7, calendar=calendar, now=now, actor=SCJG.as_record()) for reason in ("结果有误", "再次申请"))
+        answered.review(department="scjg", decision="upheld", opinion="维持", correction_version=None,
+                        calendar=calendar, now=now, actor=SCJG.as_record())
+        answered.give_answer(department="scjg", answer="经复查维持", now=now, actor=SCJG.as_record())
+        assert open_one.recompute(calendar=amended, now=now, actor=OFFICE.as_record())  # its DeadlineRecomputed
+        forwarded, on_spot, waiting = (EnterpriseRequest.raise_request(
+            task_id=task_id, subject=subject, subject_name="检查对象", department="wlj", content=content,
+            contact={}, via="inspector", on_spot_answer=answer, calendar=calendar, now=now, actor=WLJ.as_record())
+            for content, answer in (("咨询许可", ""), ("咨询年报", "已现场说明"), ("申请减免", "")))
+        forwarded.forward(department="wlj", to_department="sthj", note="属生态环境部门职能", known=True,
+                          calendar=calendar, now=now, actor=WLJ.as_record())
+        forwarded.give_answer(department="sthj", answer="已答复", now=now, actor=Actor("sthj", "sthj").as_record())
+        assert waiting.recompute(calendar=amended, now=now, actor=OFFICE.as_record())
+        app.save(answered, open_one, forwarded, on_spot, waiting)
 
 
 OWNERS = {FOOD: "scjg", FIRE: "wjw"}  # the items' departments (tasks here name items, not ids)

@@ -10,11 +10,13 @@ from eventsourcing.utils import get_topic
 from api.bootstrap import build_services
 from api.settings import Settings
 from domain.joint_task import JointTask
+from domain.enterprise_request import EnterpriseRequest
 from domain.notice import Notice
+from domain.objection import Objection
 from domain.working_calendar import WorkingCalendar
 from projections.handlers import EventHandlers, JointTaskHandlers, handles
 
-AGGREGATES = (JointTask, WorkingCalendar, Notice)
+AGGREGATES = (JointTask, WorkingCalendar, Notice, Objection, EnterpriseRequest)
 
 
 def recorded_event_classes(aggregate: type[Aggregate]) -> list[type]:

@@ -215,7 +215,8 @@ def test_status_reports_events_and_seconds_behind_the_log(services, clock):
     services.runner.catch_up()
     head = _push_tasks(services, 1)
     rows = services.runner.status(services.clock.now())
-    assert {r["name"] for r in rows} == {"tasks", "notices", "results", "subject_draws", "subject_overlap"}
+    assert {r["name"] for r in rows} == {"tasks", "notices", "results", "subject_draws", "subject_overlap",
+                                         "objections", "enterprise_requests", "task_archives", "credit_feedback"}
     assert all(r["head"] == head and r["lag_events"] == 2 for r in rows)
     services.runner.catch_up()
     rows = services.runner.status(services.clock.now())

@@ -10,8 +10,13 @@ import { matchingView } from "./views/matching.js";
 import { newTaskView } from "./views/new-task.js";
 import { noticesView } from "./views/notices.js";
 import {
-  departmentFiguresView, fusionSuggestionsView, overdueResultSubjectsView, overdueResultsView, tasksWithoutDayView,
+  departmentFiguresView, fusionSuggestionsView, overdueArchivesView, overdueObjectionsView, overdueRequestsView,
+  overdueResultSubjectsView,
+  overdueResultsView, requestsSummaryView, tasksWithoutDayView,
 } from "./views/oversight.js";
+import { enterpriseView } from "./views/enterprise.js";
+import { followUpView } from "./views/follow-up.js";
+import { objectionsView } from "./views/objections.js";
 import { taskView } from "./views/task.js";
 import { tasksView } from "./views/tasks.js";
 import { verifyDrawView } from "./views/verify-draw.js";
@@ -37,6 +42,13 @@ export const ROUTES = [
   { pattern: /^\/oversight\/overdue-results$/, view: overdueResultsView, nav: "overdue-results", title: "结果逾期" },
   { pattern: /^\/oversight\/overdue-result-subjects$/, view: overdueResultSubjectsView, nav: "overdue-result-subjects",
     title: "逾期未公示结果" },
+  { pattern: /^\/oversight\/overdue-objections$/, view: overdueObjectionsView, nav: "overdue-objections",
+    title: "逾期异议" },
+  { pattern: /^\/oversight\/overdue-requests$/, view: overdueRequestsView, nav: "overdue-requests", title: "逾期诉求" },
+  { pattern: /^\/oversight\/requests-summary$/, view: requestsSummaryView, nav: "requests-summary",
+    title: "诉求季度汇总" },
+  { pattern: /^\/oversight\/overdue-archives$/, view: overdueArchivesView, nav: "overdue-archives", title: "逾期未归档" },
+  { pattern: /^\/objections$/, view: objectionsView, nav: "objections", title: "异议与诉求" },
   { pattern: /^\/oversight\/department-figures$/, view: departmentFiguresView, nav: "figures", title: "部门响应统计" },
   { pattern: /^\/oversight\/fusion-suggestions$/, view: fusionSuggestionsView, nav: "fusion", title: "融合建议" },
   { pattern: /^\/notices$/, view: noticesView, nav: "notices", title: "通报" },
@@ -61,11 +73,13 @@ export const ROUTES = [
   { pattern: new RegExp(`^/tasks/${UUID}/matching$`), view: matchingView, nav: "tasks", title: "匹配检查人员" },
   { pattern: new RegExp(`^/draws/${UUID}$`), view: drawRecordView, nav: "tasks", title: "抽取记录" },
   { pattern: new RegExp(`^/tasks/${UUID}/results$`), view: resultsView, nav: "tasks", title: "检查结果" },
+  { pattern: new RegExp(`^/tasks/${UUID}/follow-up$`), view: followUpView, nav: "tasks", title: "结果督办与企业诉求" },
   { pattern: new RegExp(`^/tasks/${UUID}/visit-notices$`), view: visitNoticesView, nav: "tasks",
     title: "联合检查告知书" },
   { pattern: /^\/public\/results$/, view: publicResultsView, public: true, nav: "public-results", title: "检查结果公示" },
   { pattern: /^\/public\/subjects\/([0-9A-Za-z-]{1,32})$/, view: publicSubjectView, public: true,
     nav: "public-results", title: "检查对象的检查结果" },
+  { pattern: /^\/visit$/, view: enterpriseView, public: true, nav: "visit", title: "检查对象查询" },
   { pattern: /^\/public\/verify-draw$/, view: verifyDrawView, public: true, nav: "verify-draw", title: "抽取结果核验" },
 ];
 
@@ -76,6 +90,7 @@ export const MENU = [
     items: [
       { nav: "tasks", href: "#/tasks", label: "我的任务" },
       { nav: "new", href: "#/tasks/new", label: "发起联合任务" },
+      { nav: "objections", href: "#/objections", label: "异议与诉求" },
     ],
   },
   {
@@ -95,6 +110,10 @@ export const MENU = [
       { nav: "overdue-results", href: "#/oversight/overdue-results", label: "结果逾期", office: true },
       { nav: "overdue-result-subjects", href: "#/oversight/overdue-result-subjects", label: "逾期未公示结果",
         office: true },
+      { nav: "overdue-objections", href: "#/oversight/overdue-objections", label: "逾期异议", office: true },
+      { nav: "overdue-requests", href: "#/oversight/overdue-requests", label: "逾期诉求", office: true },
+      { nav: "requests-summary", href: "#/oversight/requests-summary", label: "诉求季度汇总", office: true },
+      { nav: "overdue-archives", href: "#/oversight/overdue-archives", label: "逾期未归档", office: true },
       { nav: "figures", href: "#/oversight/department-figures", label: "部门响应统计", office: true },
       { nav: "fusion", href: "#/oversight/fusion-suggestions", label: "融合建议", office: true },
       { nav: "notices", href: "#/notices", label: "通报" },
@@ -107,6 +126,7 @@ export const MENU = [
     items: [
       { nav: "public-results", href: "#/public/results", label: "检查结果公示" },
       { nav: "verify-draw", href: "#/public/verify-draw", label: "抽取结果核验" },
+      { nav: "visit", href: "#/visit", label: "检查对象查询" },
     ],
   },
 ];

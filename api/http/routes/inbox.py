@@ -11,7 +11,8 @@ from projections.inbox import inbox
 
 router = APIRouter(prefix="/inbox", tags=["待办"])
 
-Kind = Literal["respond", "propose_day", "agree_day", "record_inspection", "publish", "overdue"]
+Kind = Literal["respond", "propose_day", "agree_day", "record_inspection", "publish", "review_objection",
+               "answer_objection", "answer_request", "overdue"]
 
 
 @router.get("")

@@ -16,6 +16,7 @@ from api.http.routes.departments import department_ids, department_names
 from api.bootstrap import Services
 from domain.clock import SHANGHAI
 from domain.working_days import Calendar, end_of_day, local_date
+from projections import afterlife as afterlife_read
 from projections import results as results_read
 from projections import oversight, queries, subject_draws
 
@@ -171,3 +172,75 @@ def fusion_suggestions(principal: OfficePrincipal, services: ServicesDep, _: Rea
     (R-JOINT-8, R-DRAW-6); the lead of both, or the office, merges with POST /joint-tasks/{id}/merge."""
     items = subject_draws.fusion_suggestions(services.engine, year=local_date(services.clock.now()).year)
     return {"items": items, "total": len(items)}
+
+
+@router.get("/overdue-objections")
+def overdue_objections(principal: OfficePrincipal, services: ServicesDep, _: ReadAfter = None,
+                       department: Annotated[str | None, Query(max_length=32)] = None,
+                       format: Format = "json", as_of: AsOf = None) -> Response:
+    """Objections not reviewed within 20 working days of receipt, or reviewed but not answered within 7 (or the
+    department's 15) of the decision (R-OBJ-1, R-OVER-1); earliest due first, at most 10,000 rows."""
+    names = department_names(services)
+    with _reading(services, as_of) as (engine, today, _calendar):
+        found = afterlife_read.list_objections(engine, today=today, department=department, overdue=True,
+                                               offset=0, limit=10_000)
+    rows = [r | {"department_name": names.get(r["department"], r["department"]),
+                 "step": "复查" if r["status"] == "received" else "答复"} for r in found.items]
+    for row in rows:
+        row.pop("contact")  # the office's figures need no contact
+    return table_response(_stamped({"items": rows, "total": found.total}, as_of), rows, [
+        ("subject_name", "检查对象"), ("subject_code", "统一社会信用代码"), ("department_name", "部门"),
+        ("step", "逾期环节"), ("lodged_at", "收到异议"), ("due", "期限")], format,
+        _filename("overdue-objections", as_of))
+
+
+@router.get("/overdue-requests")
+def overdue_requests(principal: OfficePrincipal, services: ServicesDep, _: ReadAfter = None,
+                     department: Annotated[str | None, Query(max_length=32)] = None,
+                     format: Format = "json", as_of: AsOf = None) -> Response:
+    """Enterprise requests not answered within 7 working days (of raising, or of their forwarding) (R-JOINT-9)."""
+    names = department_names(services)
+    with _reading(services, as_of) as (engine, today, _calendar):
+        found = afterlife_read.list_requests(engine, today=today, department=department, overdue=True, offset=0,
+                                             limit=10_000)
+    rows = [r | {"department_name": names.get(r["department"], r["department"])} for r in found.items]
+    for row in rows:
+        row.pop("contact")
+    return table_response(_stamped({"items": rows, "total": found.total}, as_of), rows, [
+        ("subject_name", "检查对象"), ("subject_code", "统一社会信用代码"), ("department_name", "办理部门"),
+        ("content", "诉求内容"), ("raised_at", "提出时间"), ("due", "期限")], format,
+        _filename("overdue-requests", as_of))
+
+
+@router.get("/requests-summary")
+def requests_summary(principal: OfficePrincipal, services: ServicesDep,
+                     year: Annotated[int, Query(ge=2000, le=2100)],
+                     quarter: Annotated[int, Query(ge=1, le=4)], _: ReadAfter = None,
+                     format: Format = "json", as_of: AsOf = None) -> Response:
+    """Each department's requests of a quarter (004 §47: summarised to the office each quarter): by kind, the
+    on-time rate of those settled, and how many are still open."""
+    start = date(year, 3 * quarter - 2, 1)
+    end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+    names = department_names(services)
+    with _reading(services, as_of) as (engine, _today, _calendar):
+        found = afterlife_read.requests_summary(engine, start=start, end=end)
+    rows = [r | {"department_name": names.get(r["department"], r["department"])} for r in found]
+    body = _stamped({"items": rows, "total": len(rows), "year": year, "quarter": quarter}, as_of)
+    return table_response(body, rows, [
+        ("department_name", "部门"), ("total", "诉求总数"), ("on_spot", "现场解决"),
+        ("answered_in_time", "按期答复"), ("answered_late", "逾期答复"), ("forwarded", "转交办理"),
+        ("open", "尚未办结"), ("on_time_rate", "按期办结率（%）")], format,
+        _filename(f"requests-summary-{year}Q{quarter}", as_of))
+
+
+@router.get("/overdue-archives")
+def overdue_archives(principal: OfficePrincipal, services: ServicesDep, _: ReadAfter = None,
+                     format: Format = "json", as_of: AsOf = None) -> Response:
+    """Completed tasks whose subjects' files are not all sealed within 30 working days of completion (R-ARCH-1)."""
+    with _reading(services, as_of) as (engine, today, _calendar):
+        found = afterlife_read.overdue_archives(engine, today=today)
+    names = department_names(services)
+    rows = [r | {"lead_department_name": names.get(r["lead_department"], r["lead_department"])} for r in found.items]
+    return table_response(_stamped({"items": rows, "total": found.total}, as_of), rows, [
+        ("title", "任务"), ("lead_department_name", "牵头部门"), ("completed_at", "任务完成"), ("archive_due", "归档期限"), ("subjects", "检查对象数"),
+        ("archived", "已归档")], format, _filename("overdue-archives", as_of))

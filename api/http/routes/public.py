@@ -40,16 +40,21 @@ def subject_results(subject_code: Annotated[str, Path(max_length=32)], services:
 
 
 def _public_page(services: Any, *, page: int, page_size: int, **filters: Any) -> dict:
-    names = department_names(services)
     found = public_results(services.engine, offset=(page - 1) * page_size, limit=page_size, **filters)
+    return {"items": public_items(services, found.items), "total": found.total, "page": page,
+            "page_size": page_size}
+
+
+def public_items(services: Any, rows: list[dict]) -> list[dict]:
+    """Published results as anyone may read them: public fields only, with names (R-PUB-3)."""
+    names = department_names(services)
     with services.engine.connect() as conn:
-        item_names = checklist.item_names(conn, [i for r in found.items for i in r["item_ids"]])
-    items = [{
+        item_names = checklist.item_names(conn, [i for r in rows for i in r["item_ids"]])
+    return [{
         "result_id": r["result_id"], "subject_code": r["subject_code"], "subject_name": r["subject_name"],
         "department_code": r["department"], "department_name": names.get(r["department"], r["department"]),
         "items": [item_names.get(i, i) for i in r["item_ids"]], "methods": [METHODS.get(m, m) for m in r["methods"]],
         "outcome": r["outcome"], "outcome_name": OUTCOMES.get(r["outcome"], (r["outcome"],))[0],
         "findings": r["findings"], "measures": r["measures"], "inspected_on": r["inspected_on"],
         "published_at": iso(r["published_at"]), "version": r["version"], "corrected_at": iso(r["corrected_at"]),
-    } for r in found.items]
-    return {"items": items, "total": found.total, "page": page, "page_size": page_size}
+    } for r in rows]

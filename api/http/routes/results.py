@@ -136,6 +136,7 @@ class SettingsIn(In):
     review_required: StrictBool = False
     report_days: StrictInt | None = Field(default=None, ge=1, le=20)
     publish_days: StrictInt = Field(default=20, ge=1, le=20)
+    answer_days: StrictInt = Field(default=7, ge=7, le=15)
 
 
 @router.get("/departments/{code}/result-settings")
@@ -155,7 +156,7 @@ def put_settings(code: Annotated[str, Path(max_length=32)], body: SettingsIn, re
     def command() -> tuple[int, dict]:
         settings = services.app.set_department_settings(
             principal.actor, code, review_required=body.review_required, report_days=body.report_days,
-            publish_days=body.publish_days)
+            publish_days=body.publish_days, answer_days=body.answer_days)
         return 200, {"department_code": code, **settings}
 
     return _run(services, principal, request, body, key, command)

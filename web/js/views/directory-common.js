@@ -226,13 +226,15 @@ export function facts(rows) {
   }));
 }
 
-export const ACTIONS = { created: "新增", updated: "修改", retired: "退出清单", published: "公示", adjusted: "调整" };
+export const ACTIONS = { created: "新增", updated: "修改", retired: "退出清单", published: "公示", adjusted: "调整",
+  credit_feedback: "检查结果反馈" };
 
 /**
  * The change history (全程留痕): when, what, who, and each field's before → after.
- * describe(field, value) → text; labels: field → Chinese label (fields without a label are shown by name).
+ * describe(field, value) → text; labels: field → Chinese label (fields without a label are shown by name);
+ * cite(entry) → nodes or null: a sentence above the fields, e.g. the result a credit feedback row came from.
  */
-export function historySection({ entries, labels, describe, names, title = "修改记录" }) {
+export function historySection({ entries, labels, describe, names, title = "修改记录", cite = () => null }) {
   const id = uid("history");
   const show = (f, v) => (v === null || v === undefined || v === "" ? "（空）" : describe(f, v));
   const rows = entries.map((e) => h("tr", { "data-action": e.action },
@@ -240,9 +242,10 @@ export function historySection({ entries, labels, describe, names, title = "修�
     h("td", {}, h("span", { class: `badge action-${e.action}` }, ACTIONS[e.action] || e.action),
       e.import_id ? h("span", { class: "badge muted", title: `导入编号 ${e.import_id}` }, "批量导入") : null),
     h("td", {}, e.actor_user || "—", e.actor_department ? `（${names[e.actor_department] || e.actor_department}）` : ""),
-    h("td", {}, h("ul", { class: "plain changes" }, Object.entries(e.changes || {}).map(([f, [before, after]]) =>
-      h("li", {}, h("span", { class: "change-field" }, `${labels[f] || f}：`),
-        e.action === "created" ? show(f, after) : [show(f, before), " → ", show(f, after)]))))));
+    h("td", {}, cite(e),
+      h("ul", { class: "plain changes" }, Object.entries(e.changes || {}).map(([f, [before, after]]) =>
+        h("li", {}, h("span", { class: "change-field" }, `${labels[f] || f}：`),
+          e.action === "created" ? show(f, after) : [show(f, before), " → ", show(f, after)]))))));
   return h("section", { class: "card", "aria-labelledby": id },
     h("h2", { id }, title),
     rows.length ? h("div", { class: "table-scroll" }, h("table", { class: "grid history-table" },

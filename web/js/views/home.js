@@ -13,8 +13,12 @@ const KINDS = [
   { key: "agree_day", label: "待确认检查日" },
   { key: "record_inspection", label: "待录入结果" },
   { key: "publish", label: "待公示" },
+  { key: "review_objection", label: "待复查异议" },
+  { key: "answer_objection", label: "待答复异议" },
+  { key: "answer_request", label: "待答复诉求" },
   { key: "overdue", label: "已逾期" },
 ];
+const AFTERLIFE = new Set(["review_objection", "answer_objection", "answer_request"]); // handled on 异议与诉求
 
 export async function homeView(ctx) {
   const me = session.get();
@@ -63,7 +67,7 @@ function todoTable(items) {
   return h("div", { class: "table-scroll" }, h("table", { class: "grid todo-table" },
     h("thead", {}, h("tr", {}, ["事项", "任务名称", "期限", "剩余时间"].map((t) => h("th", { scope: "col" }, t)))),
     h("tbody", {}, items.map((i) => h("tr", { "data-task-id": i.task_id },
-      h("td", {}, i.label),
+      h("td", {}, AFTERLIFE.has(i.action) ? h("a", { href: "#/objections" }, i.label) : i.label),
       h("td", { class: "title-cell" }, h("a", { href: `#/tasks/${i.task_id}` }, i.title)),
       h("td", { class: "deadline" }, date(i.due)),
       h("td", {}, dueBadge(i.due_in)))))));

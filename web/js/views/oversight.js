@@ -113,3 +113,89 @@ export async function fusionSuggestionsView(ctx) {
     }),
     h("p", { class: "muted" }, `共 ${body.total} 条建议，按共同检查对象数从多到少排列。`));
 }
+
+const OBJECTION_STEP = { received: "逾期未复查", reviewed: "逾期未答复" };
+
+/** 逾期异议: objections not reviewed within 20 working days, or not answered within 7 (15) of the review (R-OBJ-1). */
+export async function overdueObjectionsView(ctx) {
+  return oversightPage(ctx, {
+    route: "/oversight/overdue-objections", path: "/oversight/overdue-objections", name: "overdue-objections",
+    title: "逾期异议",
+    lead: "检查对象对公示结果的异议：收到后 20 个工作日内未复查，或复查结论作出后 7 个工作日（部门规定可为 15 个）内未答复的（R-OBJ-1）。",
+    render: (body) => gridTable({
+      className: "overdue-objections-table", caption: "逾期异议列表",
+      headers: ["检查对象", "部门", "逾期环节", "收到异议", "期限"],
+      rows: body.items.map((o) => h("tr", { "data-objection-id": o.objection_id, "data-department": o.department },
+        h("td", { class: "title-cell" }, taskLink(o.task_id, o.subject_name || o.subject_code),
+          h("div", { class: "muted" }, o.subject_code)),
+        h("td", {}, o.department_name || o.department), h("td", {}, OBJECTION_STEP[o.status] || o.step),
+        h("td", {}, dateTime(o.lodged_at)), h("td", { class: "deadline" }, date(o.due)))),
+      empty: "没有逾期的异议。",
+    }),
+  });
+}
+
+/** 逾期诉求: enterprise requests not answered within 7 working days of raising or forwarding (R-JOINT-9). */
+export async function overdueRequestsView(ctx) {
+  return oversightPage(ctx, {
+    route: "/oversight/overdue-requests", path: "/oversight/overdue-requests", name: "overdue-requests",
+    title: "逾期诉求",
+    lead: "检查中企业提出、现场未能解决的诉求，超过 7 个工作日（转交的自转交之日起）仍未答复的（R-JOINT-9）。",
+    render: (body) => gridTable({
+      className: "overdue-requests-table", caption: "逾期诉求列表",
+      headers: ["检查对象", "办理部门", "诉求内容", "提出时间", "期限"],
+      rows: body.items.map((r) => h("tr", { "data-request-id": r.request_id, "data-department": r.department },
+        h("td", { class: "title-cell" }, taskLink(r.task_id, r.subject_name || r.subject_code),
+          h("div", { class: "muted" }, r.subject_code)),
+        h("td", {}, r.department_name || r.department), h("td", {}, r.content),
+        h("td", {}, dateTime(r.raised_at)), h("td", { class: "deadline" }, date(r.due)))),
+      empty: "没有逾期的诉求。",
+    }),
+  });
+}
+
+/** 诉求季度汇总: each department's requests of a quarter, by kind, with the on-time rate (004 §47). */
+export async function requestsSummaryView(ctx) {
+  const now = new Date();
+  const year = String(now.getFullYear());
+  const quarter = String(Math.floor(now.getMonth() / 3) + 1);
+  const pick = (name, fallback, pattern) => (pattern.test(ctx.params.get(name) || "") ? ctx.params.get(name) : fallback);
+  return oversightPage(ctx, {
+    route: "/oversight/requests-summary", path: "/oversight/requests-summary", name: "requests-summary",
+    title: "诉求季度汇总",
+    lead: "各部门每季度收集和处置企业诉求的情况：现场解决、按期答复、逾期答复、转交和尚未办结的件数，以及按期办结率。",
+    fields: [
+      { name: "year", label: "年度", type: "number", required: true, initial: () => pick("year", year, /^\d{4}$/) },
+      { name: "quarter", label: "季度（1–4）", type: "number", required: true,
+        initial: () => pick("quarter", quarter, /^[1-4]$/) },
+    ],
+    render: (body) => gridTable({
+      className: "requests-summary-table", caption: `${body.year} 年第 ${body.quarter} 季度诉求汇总`,
+      headers: ["部门", "诉求总数", "现场解决", "按期答复", "逾期答复", "转交办理", "尚未办结", "按期办结率"],
+      rows: body.items.map((r) => h("tr", { "data-department": r.department },
+        h("th", { scope: "row" }, r.department_name || r.department),
+        ...["total", "on_spot", "answered_in_time", "answered_late", "forwarded", "open"].map(
+          (k) => h("td", { class: "num" }, String(r[k]))),
+        h("td", { class: "num" }, r.on_time_rate === null ? "—" : `${r.on_time_rate}%`))),
+      empty: "该季度没有诉求。",
+    }),
+  });
+}
+
+/** 逾期未归档: completed tasks whose subjects' files are not all sealed within 30 working days (R-ARCH-1). */
+export async function overdueArchivesView(ctx) {
+  return oversightPage(ctx, {
+    route: "/oversight/overdue-archives", path: "/oversight/overdue-archives", name: "overdue-archives",
+    title: "逾期未归档",
+    lead: "任务完成（各部门公示全部检查结果）后 30 个工作日内，牵头部门应将每户检查对象的档案归档（R-ARCH-1）。",
+    render: (body) => gridTable({
+      className: "overdue-archives-table", caption: "逾期未归档任务列表",
+      headers: ["任务", "牵头部门", "任务完成", "归档期限", "已归档"],
+      rows: body.items.map((a) => h("tr", { "data-task-id": a.task_id },
+        h("td", { class: "title-cell" }, taskLink(a.task_id, a.title)),
+        h("td", {}, a.lead_department_name || a.lead_department), h("td", {}, dateTime(a.completed_at)),
+        h("td", { class: "deadline" }, date(a.archive_due)), h("td", { class: "num" }, `${a.archived} / ${a.subjects}`))),
+      empty: "没有逾期未归档的任务。",
+    }),
+  });
+}

@@ -34,6 +34,39 @@ function describe(name, value) {
   return String(value);
 }
 
+// domain/result_rules.py OUTCOMES; what credit feedback did, in words (R-OVER-2, domain/credit_rules.py)
+const OUTCOMES = {
+  pass: "未发现问题", rectified: "发现问题已当场责令改正", transferred: "发现问题已移交立案查处",
+  unreachable: "通过登记的住所（经营场所）无法联系", refused: "不配合检查", closed: "已注销、被吊销或已关闭",
+  judicial: "涉嫌犯罪已移送司法机关", not_operating: "未发现开展本次检查涉及的经营活动",
+};
+const FLAG_WORDS = { abnormal_operation: ["列入经营异常名录", "移出经营异常名录"],
+  deregistered: ["标记为注销吊销", "取消注销吊销标记"] };
+
+function feedbackWords(changes) {
+  const words = [];
+  for (const [flag, [on, off]] of Object.entries(FLAG_WORDS)) {
+    if (changes[flag]) words.push(changes[flag][1] ? on : off);
+  }
+  if (changes.risk_level) words.push(`风险等级调整为${RISKS[changes.risk_level[1]] || "未评定"}`);
+  if (changes.tags) {
+    const [before, after] = changes.tags.map((t) => String(t || "").split(",").filter(Boolean));
+    after.filter((t) => !before.includes(t)).forEach((t) => words.push(`加注标签「${t}」`));
+    before.filter((t) => !after.includes(t)).forEach((t) => words.push(`去除标签「${t}」`));
+  }
+  return words.join("；");
+}
+
+/** A credit feedback row's sentence: what changed and the result it came from (结果 …, its outcome). */
+function feedbackCitation(e) {
+  const source = e.source;
+  if (e.action !== "credit_feedback" || !source) return null;
+  return h("p", { class: "feedback-citation" }, `检查结果反馈：${feedbackWords(e.changes || {})}（`,
+    h("a", { href: `#/tasks/${source.task_id}/results`, title: `检查结果 ${source.result_id}` },
+      `结果 ${String(source.result_id).slice(0, 8)}`),
+    source.outcome ? `：${OUTCOMES[source.outcome] || source.outcome}` : "", "）");
+}
+
 const flagBadges = (s) => Object.entries(FLAGS).filter(([f]) => s[f])
   .map(([f, label]) => h("span", { class: `badge flag flag-${f}` }, label));
 
@@ -151,7 +184,7 @@ function subjectPage(s, history, names, done) {
       ["登记时间", dateTime(s.created_at)], ["更新时间", dateTime(s.updated_at)],
     ])),
     editor,
-    historySection({ entries: history.items, labels: LABELS, describe, names,
+    historySection({ entries: history.items, labels: LABELS, describe, names, cite: feedbackCitation,
       title: `修改记录（共 ${history.total} 条）` }),
   ];
 }

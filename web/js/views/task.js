@@ -264,7 +264,8 @@ function resultsLink(task, me) {
     h("p", {}, joins ? "本部门对每个检查对象录入一条检查结果，并在检查后 20 个工作日内公示。" : "查看各部门的检查结果录入与公示进度。"),
     h("div", { class: "actions" },
       h("a", { class: "button primary", href: `#/tasks/${task.id}/results` }, joins ? "录入与公示检查结果" : "查看检查结果"),
-      h("a", { class: "button secondary", href: `#/tasks/${task.id}/visit-notices` }, "联合检查告知书")));
+      h("a", { class: "button secondary", href: `#/tasks/${task.id}/visit-notices` }, "联合检查告知书"),
+      h("a", { class: "button secondary", href: `#/tasks/${task.id}/follow-up` }, "结果督办与企业诉求")));
 }
 
 /** A titled form that sends one command with its own Idempotency-Key and shows the API's error beside itself. */

@@ -74,7 +74,10 @@ function printable(data) {
         h("thead", {}, h("tr", {}, ["姓名", "所属部门", "执法证号", ""].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, n.inspectors.map((i) => h("tr", {}, h("td", {}, i.name), h("td", {}, i.department_name),
           h("td", {}, i.certificate_no), h("td", {}, i.leader ? "检查组组长" : ""))))),
-      h("p", { class: "notice-code" }, "检查人员应出示执法证件；可凭告知书编号和核验码 ",
-        h("span", { class: "mono" }, n.verification_code), " 核实检查人员身份。"),
+      h("div", { class: "notice-code" },
+        h("img", { class: "notice-qr", src: n.qr_svg, alt: "扫码查询告知书和来访检查人员", width: 96, height: 96 }),
+        h("p", {}, "检查人员应出示执法证件；可扫描二维码，或访问本平台“检查对象查询”页，凭核验码 ",
+          h("span", { class: "mono" }, n.verification_code),
+          " 和统一社会信用代码核实来访检查人员，日后查询检查结果、提出异议或诉求。")),
       h("p", { class: "notice-date" }, `${data.lead_department_name}（代章）  ${dateTime(n.issued_at).slice(0, 10)}`))));
 }

@@ -30,7 +30,10 @@ depends_on = None
 
 # Tables of the table modules that a later revision creates (their revision names them)
 LATER = {"task_numbers",  # 0002_task_numbers
-         "result_index", "department_settings", "inspection_results", "result_versions"}  # 0004_results
+         "result_index", "department_settings", "inspection_results", "result_versions",  # 0004_results
+         "credit_feedback",  # 0005_credit_feedback
+         "visit_codes", "open_clocks", "archive_files", "objections", "enterprise_requests",  # 0006_objections_requests
+         "task_archives"}
 
 
 def _baseline_tables(metadata):  # type: ignore[no-untyped-def]
