@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import tempfile
 import threading
 from datetime import datetime, timezone
 
+from api.logs import configure_logging
 from api.settings import Settings, SettingsError
 
 
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"jointinspect: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     if args.command == "serve":
         return _serve(settings, args.host, args.port, args.workers)
     if args.command == "projections":
@@ -52,9 +52,15 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
     import uvicorn
 
     from api.http.app import create_app
+    from api.processes import mark_supervisor, port_in_use
 
     workers = workers or settings.workers
     host, port = host or settings.host, port or settings.port
+    if port_in_use(host, port):
+        print(f"jointinspect: {host}:{port} is already in use — another `jointinspect serve` (or a process left "
+              f"from one) is listening there. Stop it, or serve on another port (--port / JOINTINSPECT_PORT).",
+              file=sys.stderr)
+        return 1
     if workers > 1:
         if settings.is_sqlite:
             print("jointinspect: several workers need PostgreSQL; the SQLite store serves one process",
@@ -65,10 +71,11 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
         # prometheus-client's multiprocess files (api/operations.py): a fresh directory per start.
         if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="jointinspect-metrics-")
+        mark_supervisor()  # the workers die with this process, even on SIGKILL (api/processes.py)
         uvicorn.run("api.http.app:create_app", factory=True, workers=workers, host=host, port=port,
-                    log_level=settings.log_level)
+                    log_level=settings.log_level, log_config=None)  # uvicorn's loggers reach ours (api/logs.py)
         return 0
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level, log_config=None)
     return 0
 
 

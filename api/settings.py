@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     ws_heartbeat_seconds: float = Field(20.0, ge=0.1, le=3600)
     deadline_check_seconds: float = Field(30.0, ge=0.01, le=3600)
     log_level: str = "info"
+    log_format: Literal["json", "text"] = "json"  # one JSON object a line (api/logs.py), or text for a terminal
     # hostile input (README "Limits")
     max_body_bytes: int = Field(1 << 20, ge=1024, le=64 << 20)  # a JSON body; uploads have their own limit
     max_upload_bytes: int = Field(64 << 20, ge=1024, le=4 << 30)  # one CSV/XLSX import file

@@ -19,6 +19,9 @@ from api.http.routes import (
     afterlife, auth, calendar, checklist, departments, directory, draws, inbox, joint_tasks, matchings, notices, oversight,
     enterprise, public, results, visits,
 )
+from api.http.edge import Edge
+from api.logs import configure_logging
+from api.processes import die_with_supervisor, is_worker
 from api.scheduler import DeadlineWatcher
 from api.bootstrap import Services, build_services
 from api.settings import Settings
@@ -33,6 +36,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
                services: Services | None = None) -> FastAPI:
     """Build the HTTP app over a store chosen by settings.database_url (SQLite or PostgreSQL)."""
     settings = settings or Settings.from_env()
+    if is_worker():  # of `serve --workers N`, started afresh: dies with its supervisor, logs as it does
+        die_with_supervisor()
+        configure_logging(settings.log_level, settings.log_format)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -64,7 +70,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
     install_error_handlers(app)
     app.state.metrics = Metrics()
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes)
-    app.add_middleware(RequestMetrics, metrics=app.state.metrics)  # outermost: it times the refusals too
+    app.add_middleware(RequestMetrics, metrics=app.state.metrics)  # it times the refusals too
+    app.add_middleware(Edge)  # outermost: every answer, a refusal at the edge too, has its request id and headers
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(refuse_hostile_input)])
     # Routes are matched in order: the joint-task commands, the busiest calls, are tried first.
     for module in (joint_tasks, results, visits, afterlife, enterprise, auth, calendar, checklist, departments,

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.http.edge import current_request_id
 from domain.errors import DomainError
 from projections.failures import is_transient
 
@@ -51,7 +52,11 @@ class ApiError(Exception):
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict:
-    return {"error": {"code": code, "message": message, "details": details}}
+    body: dict = {"error": {"code": code, "message": message, "details": details}}
+    request_id = current_request_id()
+    if request_id:  # the id the response header and the request's log lines carry (api/http/edge.py)
+        body["request_id"] = request_id
+    return body
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -113,7 +118,8 @@ async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable: %s", str(exc).strip().splitlines()[0] if str(exc).strip() else exc)
         return JSONResponse(error_body("database_unavailable", "数据库暂时无法访问，请稍后重试。"), status_code=503,
                             headers={"Retry-After": "5"})
-    log.exception("unexpected error", exc_info=exc)
+    # one line with the request id; the traceback is the server's to log (Starlette raises it on), once
+    log.error("unexpected error: %s", type(exc).__name__)
     return JSONResponse(error_body("internal_error", "服务器内部错误，请稍后重试；如仍失败请联系管理员。"), status_code=500)
 
 

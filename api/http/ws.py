@@ -15,8 +15,10 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from api.accounts import Principal
 from api.bootstrap import Services
+from domain.enterprise_request import EnterpriseRequest
 from domain.joint_task import JointTask
 from domain.notice import Notice
+from domain.objection import Objection
 
 log = logging.getLogger("jointinspect.ws")
 router = APIRouter()
@@ -176,6 +178,10 @@ class Hub:
             audience = self._audience(task_id, event)
         elif isinstance(event, Notice.Event):
             audience = frozenset({event.department})  # a notice is for its department (and the office)
+        elif isinstance(event, (Objection.Event, EnterpriseRequest.Event)):
+            # the department that owns it (a forwarding: both), and whoever acted; never every department
+            audience = frozenset(d for d in (getattr(event, "department", None), getattr(event, "to_department", None),
+                                             actor.get("department")) if d)
         else:
             audience = frozenset({EVERYONE})  # calendar changes are public
         return Message(position=position, type=type(event).__qualname__, aggregate_id=str(event.originator_id),

@@ -221,3 +221,15 @@ def test_the_lead_chases_the_departments_behind_with_results(server, clock):  # 
     assert progress["last_chased"]["departments"] == ["wlj"]
     timeline = lead.get(f"/joint-tasks/{task_id}/timeline", params={"min_position": head(server)}).json()
     assert any(row["summary"].startswith("市场监督管理局催办检查结果：文化和旅游局") for row in timeline["items"])
+
+
+def test_an_objections_live_events_reach_its_department_and_the_office_only(server, clock):  # R-OBJ-1
+    from tests.api.test_ws import _nothing_more, _receive, _ws
+
+    case = _published(server, clock, subjects=1, notices=False)
+    result_id = case["ids"]["wlj", case["codes"][0]]
+    with _ws(server, "wlj", after=head(server)) as wlj, _ws(server, "sthj", after=head(server)) as sthj:
+        lodged = created(server.client("wlj").post(f"/results/{result_id}/objections",
+                                                   json={"reason": "结果有误"} | CONTACT))
+        assert [(m["type"], m["aggregate_id"]) for m in _receive(wlj, 1)] == [("Objection.Lodged", lodged["id"])]
+        assert _nothing_more(sthj)  # another department hears nothing of it

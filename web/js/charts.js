@@ -27,11 +27,12 @@ function chartId(prefix) {
 function frame({ width, height, title, description, className }) {
   const titleId = chartId("chart-title");
   const descId = chartId("chart-desc");
-  return s("svg", {
+  const svg = s("svg", {
     xmlns: NS, viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img", class: `chart ${className}`,
     "aria-labelledby": titleId, "aria-describedby": descId, preserveAspectRatio: "xMinYMin meet",
-    style: `max-width:${width}px`,
   }, s("title", { id: titleId }, title), s("desc", { id: descId }, description));
+  svg.style.maxWidth = `${width}px`; // through the CSSOM: the page's CSP refuses style attributes
+  return svg;
 }
 
 /**
