@@ -246,18 +246,6 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), SHANGHAI)
 
 
-def overdue_clocks(engine: Engine, *, today: date) -> dict[str, int]:
-    """How many objections (by step) and requests are past their due day now: the oversight figures."""
-    with engine.connect() as conn:
-        review = conn.execute(select(func.count()).select_from(O).where(O.c.status == "received",
-                                                                        O.c.review_due < today)).scalar_one()
-        answer = conn.execute(select(func.count()).select_from(O).where(O.c.status == "reviewed",
-                                                                        O.c.answer_due < today)).scalar_one()
-        requests = conn.execute(select(func.count()).select_from(Q).where(Q.c.status == "open",
-                                                                          Q.c.due < today)).scalar_one()
-    return {"objection_reviews": review, "objection_answers": answer, "requests": requests}
-
-
 def subject_objections(conn: Connection, task_id: str, subject: str) -> list[dict]:
     """What the enterprise sees of its objections: no contact, no internal ids beyond the result's."""
     rows = conn.execute(select(O.c.objection_id, O.c.result_id, O.c.department, O.c.reason, O.c.status,
