@@ -8,6 +8,7 @@ import tempfile
 import threading
 from datetime import datetime, timezone
 
+from api import admin_cli
 from api.logs import configure_logging
 from api.settings import Settings, SettingsError
 
@@ -30,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     verify = sub.add_parser("verify-draw", help="recompute a draw from its published record and pool list")
     verify.add_argument("record", help="the draw record as JSON (GET /api/v1/draws/{id})")
     verify.add_argument("pool", help="the pool list (GET /api/v1/draws/{id}/pool): code<TAB>stratum lines")
+    admin_cli.add_subcommands(sub)
     args = parser.parse_args(argv)
     if args.command == "verify-draw":
         return _verify_draw(args.record, args.pool)
@@ -45,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         return _projections(settings, args.action, args.name, args.processes)
     if args.command == "migrate":
         return _migrate(settings)
+    if args.command in ("departments", "users"):
+        return admin_cli.run(settings, args)
     return _demo(settings)
 
 
