@@ -139,7 +139,7 @@ export function newKey() {
  * A sender for one form's command. Each distinct submission gets a fresh Idempotency-Key; resending the very same
  * request (a double click, a retry after a network failure) reuses the key, so the server records it once.
  */
-export function commandSender() {
+export function commandSender({ anonymous = false } = {}) {
   let key = null;
   let signature = null;
   return async function send(method, path, body) {
@@ -148,7 +148,7 @@ export function commandSender() {
       signature = sig;
       key = newKey();
     }
-    const result = await api(method, path, { body, idempotencyKey: key });
+    const result = await api(method, path, { body, idempotencyKey: key, anonymous });
     signature = null;
     key = null;
     return result;

@@ -55,8 +55,10 @@ class EnterpriseRequestIn(ContactIn):
     content: str = Field(min_length=1, max_length=2000)
 
 
-def _open_visit(services: Any, request: Request, code: str, subject_code: str) -> tuple[JointTask, str]:
-    """The task and subject the code opens, or 404 (counted) / 429 (too many failures) / 410 (expired)."""
+def _open_visit(services: Any, request: Request, code: str,
+                subject_code: str) -> tuple[JointTask, str, date | None]:
+    """The task and subject the code opens and when the code expires, or 404 (counted) / 429 (too many failures) /
+    410 (expired)."""
     now = services.clock.now()
     code, subject_code = code.strip().upper(), subject_code.strip().upper()
     address = request.client.host[:64] if request.client else ""
@@ -78,7 +80,7 @@ def _open_visit(services: Any, request: Request, code: str, subject_code: str) -
     if expires is not None and local_date(now) > expires:
         raise ApiError(410, "visit_code_expired", f"核验码已于 {expires.isoformat()} 失效（最后一项检查结果公示满 60 个"
                        "工作日）。如需查询，请在公示系统检索。", {"expired_on": expires.isoformat()})
-    return task, subject_code
+    return task, subject_code, expires
 
 
 def _expires_on(services: Any, task: JointTask, subject: str) -> date | None:
@@ -94,7 +96,7 @@ def _expires_on(services: Any, task: JointTask, subject: str) -> date | None:
 def lookup(body: VisitIn, request: Request, services: ServicesDep, _: ReadAfter = None) -> dict:
     """The notice, the visiting inspectors' public identity, the results published about the subject in this task,
     and its objections and requests with their answers. Never ID numbers, contacts or internal notes."""
-    task, subject = _open_visit(services, request, body.code, body.subject_code)
+    task, subject, expires = _open_visit(services, request, body.code, body.subject_code)
     names = department_names(services)
     today = local_date(services.clock.now())
     found = public_results(services.engine, q=None, department=None, outcome=None, date_from=None, date_to=None,
@@ -115,14 +117,14 @@ def lookup(body: VisitIn, request: Request, services: ServicesDep, _: ReadAfter 
                      "lead_department_name": names.get(task.lead_department, task.lead_department)},
             "notice": notice_views(services, task, [subject], names)[0], "results": results,
             "objections": objections, "requests": requests,
-            "expires_on": _expires_on(services, task, subject)}
+            "expires_on": expires}
 
 
 @router.post("/objections", status_code=201)
 def object_to_result(body: EnterpriseObjectionIn, request: Request, services: ServicesDep,
                      key: IdempotencyKey = None) -> JSONResponse:
     """The enterprise objects to a result published about it, within 60 working days of its publication."""
-    task, subject = _open_visit(services, request, body.code, body.subject_code)
+    task, subject, _ = _open_visit(services, request, body.code, body.subject_code)
 
     def command() -> tuple[int, dict]:
         lodged = services.app.lodge_objection(body.result_id, enterprise_actor(subject), reason=body.reason,
@@ -137,7 +139,7 @@ def object_to_result(body: EnterpriseObjectionIn, request: Request, services: Se
 def raise_request(body: EnterpriseRequestIn, request: Request, services: ServicesDep,
                   key: IdempotencyKey = None) -> JSONResponse:
     """The enterprise raises a request about the visit; the lead department collects it (004 §47)."""
-    task, subject = _open_visit(services, request, body.code, body.subject_code)
+    task, subject, _ = _open_visit(services, request, body.code, body.subject_code)
 
     def command() -> tuple[int, dict]:
         raised = services.app.raise_request(task.id, enterprise_actor(subject), subject=subject,

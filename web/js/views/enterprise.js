@@ -2,7 +2,7 @@
 // enters its notice's verification code and its registration code and sees the notice, who comes (to check the
 // people at the door), the results published about it, and objects to one (R-OBJ-1) or raises a request
 // (R-JOINT-9). Nothing of an unannounced visit has a code before it happens (R-EXEC-3).
-import { api, lastPosition, newKey } from "../api.js";
+import { api, commandSender, lastPosition } from "../api.js";
 import { field, h, replace } from "../dom.js";
 import { date, dateTime } from "../format.js";
 import { busy, clearFormError, formErrorBox, heading, showFormError } from "../ui.js";
@@ -10,22 +10,6 @@ import { busy, clearFormError, formErrorBox, heading, showFormError } from "../u
 const OBJECTION_STATUS = { received: "已受理，复查中", reviewed: "已复查，待答复", answered: "已答复" };
 const DECISION = { upheld: "维持原结果", corrected: "更正结果" };
 const REQUEST_STATUS = { open: "办理中", answered: "已答复" };
-
-/** An anonymous command sent once: the same key while the same body is retried (a network error, a double click). */
-function anonymousSender() {
-  let key = null;
-  let signature = null;
-  return async (path, body) => {
-    const sig = `${path} ${JSON.stringify(body)}`;
-    if (sig !== signature) {
-      signature = sig;
-      key = newKey();
-    }
-    const answer = await api("POST", path, { body, idempotencyKey: key, anonymous: true });
-    signature = null;
-    return answer;
-  };
-}
 
 export async function enterpriseView(ctx) {
   const root = h("div", { class: "visit-view" });
@@ -131,7 +115,7 @@ export async function enterpriseView(ctx) {
   }
 
   function objectionForm(result) {
-    const send = anonymousSender();
+    const send = commandSender({ anonymous: true }); // the enterprise has no account
     const box = formErrorBox();
     const reason = field({ label: `对${result.department_name}检查结果的异议理由`, name: "reason", type: "textarea",
       required: true, attrs: { maxlength: 2000 } });
@@ -143,7 +127,7 @@ export async function enterpriseView(ctx) {
       event.preventDefault();
       busy(form, async () => {
         try {
-          const answer = await send("/public/visits/objections", { ...proof, result_id: result.result_id,
+          const answer = await send("POST", "/public/visits/objections", { ...proof, result_id: result.result_id,
             reason: reason.input.value.trim(), contact_name: name.input.value.trim(),
             contact_phone: phone.input.value.trim() });
           await load();
@@ -168,7 +152,7 @@ export async function enterpriseView(ctx) {
   }
 
   function requestsCard(view) {
-    const send = anonymousSender();
+    const send = commandSender({ anonymous: true }); // the enterprise has no account
     const box = formErrorBox();
     const content = field({ label: "诉求内容", name: "content", type: "textarea", required: true,
       hint: "检查中的意见、困难或需要协调的事项；由牵头部门收集，7 个工作日内答复，不属其职能的转交主管部门。",
@@ -180,7 +164,7 @@ export async function enterpriseView(ctx) {
       event.preventDefault();
       busy(form, async () => {
         try {
-          const answer = await send("/public/visits/requests", { ...proof, content: content.input.value.trim(),
+          const answer = await send("POST", "/public/visits/requests", { ...proof, content: content.input.value.trim(),
             contact_name: name.input.value.trim(), contact_phone: phone.input.value.trim() });
           await load();
           announce(`诉求已提交，${date(answer.due)} 前答复。`);
