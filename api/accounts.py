@@ -40,6 +40,7 @@ class Principal:
     department_code: str
     department_name: str
     roles: tuple[str, ...]
+    must_change_password: bool = False  # an administrator's password: only /auth/password, /auth/me, logout
 
     @property
     def is_office(self) -> bool:
@@ -179,7 +180,8 @@ def revoke_token(engine: Engine, token: str) -> None:
 def _lookup(engine: Engine, token: str) -> tuple[Principal, datetime] | None:
     """The active user behind a token and the token's expiry, or None."""
     query = (
-        select(users.c.id, users.c.username, users.c.roles, users.c.active, auth_tokens.c.expires_at,
+        select(users.c.id, users.c.username, users.c.roles, users.c.active, users.c.must_change_password,
+               auth_tokens.c.expires_at,
                departments.c.id.label("department_id"), departments.c.code, departments.c.name)
         .select_from(auth_tokens.join(users, users.c.id == auth_tokens.c.user_id)
                      .join(departments, departments.c.id == users.c.department_id))
@@ -231,8 +233,8 @@ class TokenCache:
 
 def principal_for_user(engine: Engine, user_id: int) -> Principal:
     query = (
-        select(users.c.id, users.c.username, users.c.roles, departments.c.id.label("department_id"),
-               departments.c.code, departments.c.name)
+        select(users.c.id, users.c.username, users.c.roles, users.c.must_change_password,
+               departments.c.id.label("department_id"), departments.c.code, departments.c.name)
         .select_from(users.join(departments, departments.c.id == users.c.department_id))
         .where(users.c.id == user_id)
     )
@@ -243,7 +245,8 @@ def principal_for_user(engine: Engine, user_id: int) -> Principal:
 def principal_for_row(row) -> Principal:  # type: ignore[no-untyped-def]
     return Principal(user_id=row.id, username=row.username, department_id=row.department_id,
                      department_code=row.code, department_name=row.name,
-                     roles=tuple(r for r in row.roles.split(",") if r))
+                     roles=tuple(r for r in row.roles.split(",") if r),
+                     must_change_password=bool(row.must_change_password))
 
 
 # Built once: SQLAlchemy keeps its compiled form and cache key (rebuilding it cost half of `initiate`'s lookups)

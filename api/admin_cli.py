@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from api.account_admin import MIN_PASSWORD, password_problem
 from api.accounts import ROLES, add_department, add_user
 from api.settings import Settings
 from api.storage.audit import record_changes
@@ -19,7 +20,6 @@ from domain.usecases.base import Actor
 
 CLI = Actor(user="cli", department="")
 KINDS, LEVELS = ("department", "office"), ("", "province", "city", "county")
-MIN_PASSWORD = 12
 
 
 class Refused(Exception):
@@ -97,11 +97,10 @@ def _add_user(conn: Any, args: Any, password: str) -> str:
 
 
 def check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
+    problem = password_problem(password)
+    if problem == "too_short":
         raise Refused(f"a password has at least {MIN_PASSWORD} characters")
-    kinds = [any(c.isdigit() for c in password), any(c.isalpha() for c in password),
-             any(not c.isalnum() for c in password)]
-    if sum(kinds) < 2:
+    if problem:
         raise Refused("a password mixes at least two of: letters, digits, other characters")
 
 

@@ -15,6 +15,7 @@ from api.storage.inspectors import SqlInspectors
 from api.storage.ports import (SqlArchiveStore, SqlDepartmentSettings, SqlOpenClocks, SqlOpenTasks, SqlResultIndex,
                                SqlStaff, SqlTaskNumbers, SqlVisitCodes)
 from api.http.read_waits import ReadWaits
+from api.storage.replica import READ_ENGINE, Replica
 from api.settings import Settings
 from domain.usecases import Clock, JointInspect
 from domain.clock import StartedClock, SystemClock
@@ -43,6 +44,13 @@ class Services:
     listener: EventListener | None = None  # PostgreSQL LISTEN/NOTIFY (settings.subscribes); None: poll
     past: PastStores | None = None  # oversight ?as_of=: read models replayed up to a past instant
     token_listener: EventListener | None = None  # PostgreSQL: a logout anywhere empties this process's tokens
+    replica: Replica | None = None  # JOINTINSPECT_READ_DATABASE_URL: reads that may lag go there
+
+    @property
+    def read_engine(self) -> Engine:
+        """Where this request's lagging reads go: the replica when the ReadAfter dependency chose it, else the
+        primary (api/storage/replica.py)."""
+        return READ_ENGINE.get() or self.engine
 
     def start_listening(self) -> None:
         """Start the LISTEN connection if the store is subscribed to (idempotent; nothing on SQLite)."""
@@ -65,6 +73,8 @@ class Services:
         for listener in (self.listener, self.token_listener):
             if listener is not None:
                 listener.stop()
+        if self.replica is not None:
+            self.replica.close()
         self.engine.dispose()
 
 
@@ -100,8 +110,11 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
                                                 read_tables.notices, read_tables.inspection_results,
                                                 read_tables.objections, read_tables.enterprise_requests,
                                                 read_tables.task_archives))
+    replica = None if settings.read_database_url is None else Replica(
+        settings.read_database_url, [p.name for p in runner.projections], settings.replica_wait_seconds,
+        settings.replica_max_lag_seconds)
     return Services(settings=settings, clock=clock, app=app, engine=engine, runner=runner, listener=listener,
-                    past=past, read_waits=read_waits)
+                    past=past, read_waits=read_waits, replica=replica)
 
 
 def wire_ports(app: JointInspect) -> None:

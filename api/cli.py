@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -73,11 +75,16 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
         # Each worker builds its own app from the same environment; projections and the deadline watcher run
         # in all of them, and PostgreSQL advisory locks keep exactly one of each active. Their metrics meet in
         # prometheus-client's multiprocess files (api/operations.py): a fresh directory per start.
+        made = None
         if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-            os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="jointinspect-metrics-")
+            made = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="jointinspect-metrics-")
         mark_supervisor()  # the workers die with this process, even on SIGKILL (api/processes.py)
-        uvicorn.run("api.http.app:create_app", factory=True, workers=workers, host=host, port=port,
-                    log_level=settings.log_level, log_config=None)  # uvicorn's loggers reach ours (api/logs.py)
+        try:
+            uvicorn.run("api.http.app:create_app", factory=True, workers=workers, host=host, port=port,
+                        log_level=settings.log_level, log_config=None)  # uvicorn's loggers reach ours (api/logs.py)
+        finally:
+            if made is not None:  # this start's metrics end with it
+                shutil.rmtree(made, ignore_errors=True)
         return 0
     uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level, log_config=None)
     return 0
@@ -179,13 +186,25 @@ def _projections(settings: Settings, action: str, name: str | None, processes: i
                 print(f"jointinspect: {exc.args[0]}", file=sys.stderr)
                 return 2
         else:
+            from api.scheduler import DeadlineWatcher
+
+            # The deadline watcher runs with the projections: in the deployed shape (API processes without
+            # projections, this worker beside them) nothing else would mark unanswered responses overdue (R-JOINT-4).
+            # Its lock, like the runner's, keeps one instance active per database (a standby worker waits).
+            watcher = DeadlineWatcher(services, settings.deadline_check_seconds)
             runner.start()
             services.start_listening()
-            print("projections running; Ctrl-C stops")
+            watcher.start()
+            print("projections and the deadline watcher running; Ctrl-C or SIGTERM stops")
+            stopping = threading.Event()  # SIGTERM (systemd, docker stop) stops it as Ctrl-C does: locks released
+            signal.signal(signal.SIGTERM, lambda *_: stopping.set())
             try:
-                threading.Event().wait()  # the runner's thread does the work until Ctrl-C
+                while not stopping.wait(0.5):  # the runner's and the watcher's threads do the work
+                    pass
             except KeyboardInterrupt:
                 pass
+            finally:
+                watcher.stop()
     finally:
         services.close()
     return 0

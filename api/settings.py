@@ -28,6 +28,10 @@ class Settings(BaseSettings):
                                       allow_inf_nan=False)
 
     database_url: str = DEFAULT_DATABASE_URL
+    # a PostgreSQL streaming replica of it: reads that may lag go there, read-your-writes kept (api/storage/replica.py)
+    read_database_url: str | None = None
+    replica_wait_seconds: float = Field(0.5, ge=0.0, le=10.0)  # a min_position read waits this long, then primary
+    replica_max_lag_seconds: float = Field(5.0, ge=0.0, le=3600.0)  # a plain read uses a replica this far behind
     env: Environment = "development"
     now: datetime | None = None
     host: str = "127.0.0.1"
@@ -96,6 +100,15 @@ class Settings(BaseSettings):
             raise PydanticCustomError(
                 "setting",
                 "JOINTINSPECT_NOW moves the server's clock and is refused unless JOINTINSPECT_ENV is demo or test")
+        return self
+
+    @model_validator(mode="after")
+    def _replica_of_postgresql(self) -> "Settings":
+        if self.read_database_url is not None and not (self.database_url.startswith("postgresql")
+                                                       and self.read_database_url.startswith("postgresql")):
+            raise PydanticCustomError(
+                "setting", "JOINTINSPECT_READ_DATABASE_URL is a PostgreSQL streaming replica of a PostgreSQL "
+                           "JOINTINSPECT_DATABASE_URL (postgresql+psycopg2://…)")
         return self
 
     @property

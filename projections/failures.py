@@ -41,6 +41,11 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
+def first_line(exc: BaseException) -> str:
+    """An error in one log line: its message's first line, else its class's name."""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
 def clean(value: Any) -> Any:
     """`value` with NUL and lone surrogates replaced by U+FFFD, at any depth (the same object when clean)."""
     if isinstance(value, str):

@@ -16,9 +16,21 @@ class SingleInstanceLock:
         self._conn: Connection | None = None
 
     def acquire(self) -> bool:
-        """True if this instance holds (or now takes) the lock; never blocks."""
-        if self.engine.dialect.name != "postgresql" or self._conn is not None:
+        """True if this instance holds (or now takes) the lock; never blocks.
+
+        The lock lives as long as its session: a held one is looked at (one round trip) before it is trusted, for a
+        PostgreSQL restart ends the session and the lock with it, and another instance may have taken it since."""
+        if self.engine.dialect.name != "postgresql":
             return True
+        if self._conn is not None:
+            try:
+                self._conn.execute(text("SELECT 1"))
+                self._conn.commit()
+                return True
+            except Exception:  # the session is gone, and the lock with it
+                self._conn.invalidate()
+                self._conn.close()
+                self._conn = None
         conn = self.engine.connect()
         if conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar():
             conn.commit()

@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Iterable
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.engine import Connection, Engine
@@ -72,6 +72,25 @@ def list_tasks(engine: Engine, *, department: str | None, role: str, status: str
         for row, item in zip(rows, items):
             item["todo"] = _todo(row, by_task.get(row["task_id"], []), viewer, today)
     return Page(items=items, total=total)
+
+
+def task_rows(engine: Engine, task_ids: list[str], viewers: Iterable[str], today: date) -> list[dict]:
+    """The list rows of given tasks, read once for several viewing departments: each item's `todo_by` says what each
+    viewer must do on it (`todo` of `list_tasks` with that viewer). The live task list receives these over /ws."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(task_summary).where(task_summary.c.task_id.in_(task_ids))).mappings().all()
+        departments = conn.execute(select(task_departments).where(task_departments.c.task_id.in_(task_ids))
+                                   ).mappings().all() if rows else []
+    by_task: dict[str, list[dict]] = {}
+    for d in departments:
+        by_task.setdefault(d["task_id"], []).append(dict(d))
+    items = []
+    for row in rows:
+        parties = by_task.get(row["task_id"], [])
+        item = _summary(row, parties, today)
+        item["todo_by"] = {viewer: _todo(row, parties, viewer, today) for viewer in viewers}
+        items.append(item)
+    return items
 
 
 def _count_tasks(where: Any, department: str | None, role: str, status: str | None, q: str | None) -> Any:

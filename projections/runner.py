@@ -99,8 +99,12 @@ class ProjectionRunner:
                     self._hurry.clear()  # this catch-up serves every reader waiting so far
                     self._last_batch = time.monotonic()
                     self.catch_up()
-            except Exception:  # a failing batch is retried; its position stays put and shows as lag
-                log.exception("projection batch failed; retrying")
+            except Exception as exc:  # a failing batch is retried; its position stays put and shows as lag
+                if failures.is_transient(exc):  # the database is away: one line a try, not a traceback a second
+                    log.warning("projection batch failed, database unavailable (%s); retrying",
+                                failures.first_line(exc))
+                else:
+                    log.exception("projection batch failed; retrying")
                 self._stop.wait(1.0)
             woken = self._wake.wait(self.poll_seconds)
             self._wake.clear()
@@ -319,15 +323,17 @@ class ProjectionRunner:
             return int(conn.execute(select(func.min(projection_tracking.c.position))
                                     .where(projection_tracking.c.name.in_(names))).scalar_one())
 
-    def wait_for(self, position: int | None, timeout: float = 5.0) -> bool:
-        """Block until every projection has applied `position` (read-your-writes); False on timeout."""
+    def wait_for(self, position: int | None, timeout: float = 5.0, name: str | None = None) -> bool:
+        """Block until every projection (or the one named) has applied `position` (read-your-writes); False on
+        timeout."""
         if not position:
             return True
+        applied = self.lowest_position if name is None else (lambda: self.position(name))
         deadline = time.monotonic() + timeout
-        if self.lowest_position() >= position:
+        if applied() >= position:
             return True
         self.hurry_everywhere()
-        while self.lowest_position() < position:
+        while applied() < position:
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.005)

@@ -16,8 +16,8 @@ from api.http.openapi import install_openapi
 from api.http.operations import Metrics, RequestMetrics
 from api.http.operations import router as operations_router
 from api.http.routes import (
-    afterlife, auth, calendar, checklist, departments, directory, draws, inbox, joint_tasks, matchings, notices, oversight,
-    enterprise, public, results, visits,
+    admin, afterlife, auth, calendar, checklist, departments, directory, draws, inbox, joint_tasks, matchings, notices,
+    oversight, enterprise, public, results, visits,
 )
 from api.http.edge import Edge
 from api.logs import configure_logging
@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(refuse_hostile_input)])
     # Routes are matched in order: the joint-task commands, the busiest calls, are tried first.
     for module in (joint_tasks, results, visits, afterlife, enterprise, auth, calendar, checklist, departments,
-                   directory, draws, inbox, matchings, notices, oversight, public):
+                   directory, draws, inbox, matchings, notices, oversight, public, admin):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(operations_router)

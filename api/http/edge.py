@@ -1,7 +1,8 @@
 """What every HTTP response carries (issue 18): a request id (taken from a well-formed `X-Request-ID`, else made
 here) in the `X-Request-ID` header, in every error body and on every log line of the request; and the security
 headers — a Content-Security-Policy the UI passes (no inline script or style, nothing from elsewhere, no framing),
-`X-Content-Type-Options`, `Referrer-Policy`, `X-Frame-Options`."""
+`X-Content-Type-Options`, `Referrer-Policy`, `X-Frame-Options`; with a read replica, `X-Read-From` on the reads
+that could go there (replica or primary)."""
 from __future__ import annotations
 
 import contextvars
@@ -53,12 +54,16 @@ class Edge:
         csp = None if scope["path"].startswith(NO_CSP) else CSP.format(
             ws=f"ws://{host} wss://{host}" if re.fullmatch(r"[A-Za-z0-9.:\[\]-]{1,255}", host) else "")
 
+        state = scope.setdefault("state", {})  # request.state: the read's source is noted there (api/http/deps.py)
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 extra = [(b"x-request-id", request_id.encode()), (b"x-content-type-options", b"nosniff"),
                          (b"referrer-policy", b"same-origin"), (b"x-frame-options", b"DENY")]
                 if csp is not None:
                     extra.append((b"content-security-policy", csp.encode("latin-1")))
+                if "read_from" in state:  # with a read replica: which database answered (replica or primary)
+                    extra.append((b"x-read-from", state["read_from"].encode()))
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 

@@ -5,16 +5,24 @@ import logging
 import re
 from typing import Any
 
-from fastapi import FastAPI, Request
+from eventsourcing import persistence
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sql
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.http.edge import current_request_id
 from domain.errors import DomainError
-from projections.failures import is_transient
+from projections.failures import first_line, is_transient
 
 log = logging.getLogger("jointinspect.api")
+
+# The database away (projections.failures.is_transient): answered by a handler of their own classes, which runs
+# inside the app. The catch-all handler of `Exception` runs in Starlette's ServerErrorMiddleware, which re-raises
+# what it answered: uvicorn then logged "Exception in ASGI application" with a traceback after every 503 and closed
+# the client's keep-alive connection (tests/faults/test_outages.py)
+UNAVAILABLE = (sql.OperationalError, sql.InterfaceError, persistence.OperationalError, persistence.InterfaceError)
 
 STATUS_BY_KIND = {"not_found": 404, "forbidden": 403, "conflict": 409, "invalid": 422}
 
@@ -64,6 +72,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    for unavailable in UNAVAILABLE:
+        app.add_exception_handler(unavailable, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -113,11 +123,27 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted({m.upper() for params, methods in fitting if params == fewest for m in methods})
 
 
+async def _database_unavailable(conn: Request | WebSocket, exc: Exception) -> JSONResponse | None:
+    """503 with Retry-After; a websocket (opening while the database is away) is closed with 1013, try again later."""
+    if isinstance(conn, WebSocket):
+        log.warning("database unavailable: %s", first_line(exc))
+        try:
+            await conn.close(code=1013, reason="database unavailable; reconnect later")
+        except RuntimeError:  # closed already
+            pass
+        return None
+    return _unavailable(exc)
+
+
+def _unavailable(exc: Exception) -> JSONResponse:
+    log.warning("database unavailable: %s", first_line(exc))
+    return JSONResponse(error_body("database_unavailable", "数据库暂时无法访问，请稍后重试。"), status_code=503,
+                        headers={"Retry-After": "5"})
+
+
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     if is_transient(exc):  # the database away, not a bug: the client may retry (projections.failures decides)
-        log.warning("database unavailable: %s", str(exc).strip().splitlines()[0] if str(exc).strip() else exc)
-        return JSONResponse(error_body("database_unavailable", "数据库暂时无法访问，请稍后重试。"), status_code=503,
-                            headers={"Retry-After": "5"})
+        return _unavailable(exc)
     # one line with the request id; the traceback is the server's to log (Starlette raises it on), once
     log.error("unexpected error: %s", type(exc).__name__)
     return JSONResponse(error_body("internal_error", "服务器内部错误，请稍后重试；如仍失败请联系管理员。"), status_code=500)

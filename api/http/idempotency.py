@@ -40,15 +40,18 @@ ANONYMOUS_USER_ID = 0  # no account has it (ids start at 1)
 
 
 def run_command(services: Services, principal: Principal | None, key: str | None,
-                request_fingerprint: Callable[[], str], command: Command) -> JSONResponse:
+                request_fingerprint: Callable[[], str], command: Command, business: bool = True,
+                kept: Callable[[dict], dict] | None = None) -> JSONResponse:
     """Execute once: a retry with the same Idempotency-Key returns the first answer and records nothing.
 
     A concurrent writer that bumped the same aggregate makes the store raise IntegrityError; the whole unit
     (reads, events, idempotency row) is then retried from a fresh read, so concurrent commands lose nothing.
     `principal` None: an enterprise acting with its notice's code (the route checked it); its keys are kept under
     user 0, and the fingerprint (which holds the code) tells one enterprise's request from another's.
+    `business` False: an administrator's command (accounts), which needs no business role. `kept`: what of the
+    answer is stored for a retry (a one-time password is shown once, never stored).
     """
-    if principal is not None and not principal.acts_for_department:
+    if business and principal is not None and not principal.acts_for_department:
         raise ApiError(403, "no_business_role", "该账号没有办理业务的角色（部门经办人员或联席会议办公室），不能办理此项。")
     user_id = principal.user_id if principal is not None else ANONYMOUS_USER_ID
     digest = request_fingerprint() if key else ""
@@ -64,7 +67,8 @@ def run_command(services: Services, principal: Principal | None, key: str | None
                 if key:
                     session.execute(insert(idempotency_records).values(
                         user_id=user_id, key=key, fingerprint=digest, status_code=status,
-                        body=json.dumps(body, ensure_ascii=False), created_at=services.clock.now()))
+                        body=json.dumps(kept(body) if kept else body, ensure_ascii=False),
+                        created_at=services.clock.now()))
             # No projection wake-up here: the runner batches on its poll, and a reader that needs this
             # command's result passes min_position, which wakes it (measured: waking per command cost ~2 ms CPU).
             return JSONResponse(body, status_code=status)

@@ -6,7 +6,7 @@ operation declares the error statuses it can answer, each with the one error sha
 - with a bearer token: 401 and 403; with a path parameter: 404;
 - a command (POST, PUT, DELETE): 400 (a body that cannot be parsed), 404 (an id in the body names nothing),
   409 (a rule of the task's state) and 413 (a body or upload over its limit);
-- login: 401 (wrong credentials) and 429 (too many failed attempts);
+- login: 401 (wrong credentials) and 429 (too many failed attempts); a password change: 429 too;
 - the enterprise's forms by its notice code (/public/visits/…): 410 (the code has expired) and 429 (too many failed
   attempts).
 """
@@ -84,6 +84,8 @@ def _statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:
         statuses += [400, 404, 409, 413]  # a command names other things by id in its body, too
     if path.endswith("/auth/login"):
         statuses += [401, 429]
+    if path.endswith("/auth/password"):  # the current password is checked like a login, under the same limits
+        statuses.append(429)
     if path.startswith("/api/v1/public/visits/"):
         statuses += [410, 429]
     return sorted(set(statuses))

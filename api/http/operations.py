@@ -124,7 +124,8 @@ def healthz() -> dict:
 @router.get("/readyz", summary="可以接收流量", responses={503: {"description": "数据库不可用或读模型落后；body 说明原因"}})
 def readyz(request: Request) -> JSONResponse:
     """200 when the database answers and every projection is within its lag bound and running; else 503 with the
-    reasons. Parked and sanitised events are listed but do not fail it (the projections went on past them)."""
+    reasons. Parked and sanitised events are listed but do not fail it (the projections went on past them). With a
+    read replica, its state (`replica`) and, when reads fall back to the primary, why (`notes`)."""
     services = request.app.state.services
     bound = services.settings.ready_max_lag_seconds
     try:
@@ -141,6 +142,12 @@ def readyz(request: Request) -> JSONResponse:
             "database": services.engine.dialect.name, "projections": rows,
             "recent_failures": [{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in f.items()}
                                 for f in latest]}
+    if services.replica is not None:  # reads fall back to the primary: a replica's trouble is said, not failed on
+        state = services.replica.state()
+        body["replica"] = state.view() | {"served": dict(services.replica.served)}
+        if state.status != "ok":
+            body["notes"] = [{"unavailable": "只读副本无法访问，读取改由主库完成。",
+                              "behind": "只读副本未在同步或落后过多，读取改由主库完成。"}[state.status]]
     return JSONResponse(body, status_code=503 if reasons else 200)
 
 

@@ -54,6 +54,12 @@ class LoginOut(BaseModel):
     roles: list[str]
     expires_at: datetime
     expires_in: int = Field(description="令牌有效秒数（客户端据此在本机计时）")
+    must_change_password: bool = Field(False, description="管理员设置的一次性密码：须先修改密码（POST /auth/password）才能办理业务")
+
+
+class PasswordIn(In):
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=1, max_length=200)
 
 
 class TaskIn(In):

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from api.accounts import Principal
 from api.bootstrap import Services
+from api.http.routes.joint_tasks import live_rows
 from domain.enterprise_request import EnterpriseRequest
 from domain.joint_task import JointTask
 from domain.notice import Notice
 from domain.objection import Objection
+from projections.failures import first_line, is_transient
 
 log = logging.getLogger("jointinspect.ws")
 router = APIRouter()
@@ -26,6 +28,12 @@ router = APIRouter()
 QUEUE_LIMIT = 1000
 REPLAY_BATCH = 500
 EVERYONE = "*"
+# A task's message carries its list row as each connected department sees it, so an open task list shows the change
+# without reading it back (one read per process instead of one per tab). Not for a burst of more tasks than this (the
+# deadline watcher marking many responses overdue: pages re-read instead), nor when the tasks projection has not
+# applied the message within ROWS_WAIT_SECONDS (the message then goes without rows; pages read the row themselves).
+ROWS_MAX_TASKS = 20
+ROWS_WAIT_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -37,11 +45,15 @@ class Message:
     at: str | None
     department: str | None
     audience: frozenset[str]  # department codes, or EVERYONE
+    rows: dict[str, dict] | None = None  # a task's list row by viewing department (ROWS_MAX_TASKS)
 
-    def for_client(self) -> dict:
-        return {"position": self.position, "type": self.type, "aggregate_id": self.aggregate_id,
-                "task_id": self.task_id, "at": self.at,
-                "department": self.department}
+    def for_client(self, principal: Principal | None = None) -> dict:
+        body = {"position": self.position, "type": self.type, "aggregate_id": self.aggregate_id,
+                "task_id": self.task_id, "at": self.at, "department": self.department}
+        row = self.rows.get(principal.department_code) if self.rows and principal else None
+        if row is not None:
+            body["row"] = row
+        return body
 
 
 @dataclass(eq=False)
@@ -114,8 +126,12 @@ class Hub:
                     messages = []
                 else:
                     messages = await asyncio.to_thread(self.read, self.head, REPLAY_BATCH)
-            except Exception:  # the database blinked; the position stays, so nothing is skipped
-                log.exception("ws tail failed; retrying")
+                    messages = await self._with_rows(messages)
+            except Exception as exc:  # the database blinked; the position stays, so nothing is skipped
+                if is_transient(exc):
+                    log.warning("ws tail failed, database unavailable (%s); retrying", first_line(exc))
+                else:
+                    log.exception("ws tail failed; retrying")
                 await asyncio.sleep(1.0)
                 continue
             for message in messages:
@@ -137,6 +153,27 @@ class Hub:
             return False
         self.head = max(self.head, head)
         return True
+
+    async def _with_rows(self, messages: list[Message]) -> list[Message]:
+        """The messages, each task's carrying its list row for every department connected here (ROWS_MAX_TASKS)."""
+        task_ids = {m.task_id for m in messages if m.task_id}
+        viewers = {c.principal.department_code for c in self.clients}
+        if not task_ids or not viewers or len(task_ids) > ROWS_MAX_TASKS:
+            return messages
+        position = max(m.position for m in messages if m.task_id)
+        try:
+            rows = await asyncio.to_thread(self._rows, sorted(task_ids), viewers, position)
+        except Exception as exc:  # the rows are a convenience: the messages go without them
+            log.warning("ws: cannot read the rows of %d tasks (%s)", len(task_ids), exc)
+            return messages
+        if not rows:
+            return messages
+        return [replace(m, rows=rows.get(m.task_id)) if m.task_id else m for m in messages]
+
+    def _rows(self, task_ids: list[str], viewers: set[str], position: int) -> dict[str, dict[str, dict]] | None:
+        if not self.services.runner.wait_for(position, ROWS_WAIT_SECONDS, name="tasks"):
+            return None
+        return live_rows(self.services, task_ids, viewers)
 
     def publish(self, message: Message) -> None:
         """Queue a message for every client it concerns; a client whose queue is full is dropped."""
@@ -265,7 +302,7 @@ async def _serve(websocket: WebSocket, hub: Hub, client: Client, after: int) -> 
             message = getter.result()
             if message.position > last:
                 last = message.position
-                await websocket.send_json(message.for_client())
+                await websocket.send_json(message.for_client(client.principal))
         await websocket.send_json({"type": "resync", "position": last})
         await websocket.close(code=4008, reason="too far behind; reconnect with after=position")
     finally:

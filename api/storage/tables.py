@@ -26,6 +26,7 @@ departments = Table(
     Column("kind", String(20), nullable=False),  # "department" or "office"
     Column("region", String(100), nullable=False, default=""),
     Column("level", String(20), nullable=False, default=""),  # province / city / county
+    Column("parent_code", String(32), nullable=True),  # the department above it (a county bureau's city bureau)
 )
 
 users = Table(
@@ -37,6 +38,8 @@ users = Table(
     Column("department_id", Integer, ForeignKey("departments.id"), nullable=False),
     Column("roles", String(200), nullable=False),  # comma-separated: department_staff, office, admin
     Column("active", Boolean, nullable=False, default=True),
+    # a password an administrator set (a new account, a reset): the user must choose their own before doing anything
+    Column("must_change_password", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 auth_tokens = Table(

@@ -48,6 +48,8 @@ class DrawUseCases(UseCases):
                 raise errors.NotFound("找不到该次抽取。", draw_id=draw_id)
             if actor.department != task.lead_department:
                 raise errors.NotTheLeadDepartment("只有牵头部门可以执行抽取。")
+            if committed["status"] != "committed":  # before the evidence rows: a second one would clash with them
+                raise errors.Conflict("该次抽取已执行，不能重复执行。", draw_id=draw_id)
             year, seed = local_date(self.clock.now()).year, self.draw_evidence.seed(draw_id)
             self.draw_evidence.note_read_position(draw_id, self.subject_pool.catch_up())
             pool = self.subject_pool.pool(committed["criteria"], year=year, task_id=str(task_id))

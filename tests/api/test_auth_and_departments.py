@@ -45,7 +45,7 @@ def test_malformed_login_is_422_naming_the_field(server):
 def test_me_names_the_user_and_department(server):
     body = created(server.client("wlj").get("/auth/me"), 200)
     assert body == {"username": "wlj", "department_id": body["department_id"], "department_code": "wlj",
-                    "department_name": "文化和旅游局", "roles": ["department_staff"]}
+                    "department_name": "文化和旅游局", "roles": ["department_staff"], "must_change_password": False}
 
 
 def test_me_refuses_a_missing_unknown_or_non_bearer_token_with_401(server):

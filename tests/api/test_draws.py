@@ -50,6 +50,17 @@ def test_a_draw_is_committed_executed_and_verified_by_recomputing_it(server):  #
         "algorithm": algorithm.ALGORITHM, "version": algorithm.VERSION}
 
 
+def test_executing_a_draw_a_second_time_is_refused_as_already_executed_and_records_nothing(server):  # R-DRAW-5
+    _subjects(server, 20)
+    task = server.client("scjg").initiate().json()
+    draw_id, first = _draw(server, task["id"], {"region": "城关区", "industry": "餐饮", "ratio": "10"})
+    assert first["status_code"] == 201
+    before = head(server)
+    again = server.client("scjg").post(f"/joint-tasks/{task['id']}/draws/{draw_id}/execution")
+    assert assert_error(again, 409, "conflict")["message"] == "该次抽取已执行，不能重复执行。"
+    assert head(server) == before
+
+
 def test_the_seed_stays_secret_until_the_draw_is_executed(server):  # R-DRAW-5
     _subjects(server, 10)
     task = server.client("scjg").initiate().json()

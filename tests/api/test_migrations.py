@@ -87,7 +87,7 @@ def test_a_fresh_store_is_migrated_to_head_with_every_table_and_index_the_code_d
     engine = create_engine(database_url)
     try:
         assert migrations.upgrade(engine) == (None, migrations.head())
-        assert _revision(engine) == migrations.head() == "0006_objections_requests"
+        assert _revision(engine) == migrations.head() == "0007_account_administration"
         found = inspect(engine)
         for table in _model_tables():
             assert found.has_table(table.name), table.name

@@ -92,3 +92,18 @@ def test_resuming_after_a_far_future_position_is_refused_with_4422(server):
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(timeout=5)
     assert closed.value.rcvd.code == 4422
+
+
+def test_a_task_message_carries_the_row_each_department_would_read_from_the_list(server):
+    """The live task list patches its table from the message (issue 15): the row sent to each department equals the
+    one `GET /joint-tasks?task_id=` gives it, with its own `todo`."""
+    with _ws(server, "wlj") as wlj, _ws(server, "scjg") as lead, _ws(server, "office") as office:
+        task_id = server.client("scjg").initiate(responding_departments=["wlj", "gxj"]).json()["id"]
+        position = server.client("wlj").respond(task_id).json()["position"]
+        for username, ws in (("wlj", wlj), ("scjg", lead), ("office", office)):
+            sent = [m for m in _receive(ws, 2) if m["position"] == position]
+            assert sent and "row" in sent[0], username
+            read = server.client(username).get(
+                "/joint-tasks", params={"task_id": task_id, "min_position": position}).json()["items"]
+            assert sent[0]["row"] == read[0], username
+        assert read[0]["todo"] is None  # the office has nothing to do on it; wlj's row said what wlj must do

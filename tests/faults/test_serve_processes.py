@@ -6,60 +6,12 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
-import httpx
 import pytest
 
+from tests.faults.processes import alive as _alive, answers as _answers, children as _children
+from tests.faults.processes import port_free as _port_free, serve as _serve, wait as _wait
 from tests.support import _free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _serve(database_url: str, port: int, workers: int) -> subprocess.Popen:
-    env = dict(os.environ, JOINTINSPECT_DATABASE_URL=database_url, JOINTINSPECT_ENV="test",
-               JOINTINSPECT_PORT=str(port), JOINTINSPECT_LOG_LEVEL="warning")
-    return subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--workers", str(workers)], cwd=ROOT,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def _wait(condition, seconds: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {seconds:.0f} s: {what}")
-        time.sleep(0.1)
-
-
-def _answers(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as children:
-            return [int(c) for c in children.read().split()]
-    except OSError:
-        return []
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            return not any(line.startswith("State:") and "Z" in line.split()[1] for line in status)
-    except OSError:
-        return False
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
 def test_a_second_start_on_a_busy_port_fails_with_a_clear_message(database_url):

@@ -97,6 +97,26 @@ def test_a_dropped_connection_shows_reconnecting_and_resumes_without_missing_or_
         page.context.close()
 
 
+def test_a_pushed_task_and_its_later_changes_show_from_the_message_alone_without_reading_the_list(browser, server):
+    """The message carries the changed row (api/http/ws.py): an open list patches its table without a request."""
+    page = new_page(browser, server)
+    try:
+        login(page, "wlj")
+        page.get_by_role("navigation", name="主导航").get_by_role("link", name="我的任务").click()
+        expect(page.get_by_text("没有符合条件的任务")).to_be_visible()
+        reads: list[str] = []
+        page.on("request", lambda request: reads.append(request.url) if "/joint-tasks" in request.url else None)
+        task_id = pushed_task(server, title="由推送消息显示的任务", responding_departments=["wlj", "gxj"])
+        expect(task_row(page, task_id)).to_contain_text("需本部门办理", timeout=LIVE_TIMEOUT)
+        server.client("wlj").respond(task_id)  # as if from another tab: the row's own status changes live
+        expect(task_row(page, task_id)).to_contain_text("参加", timeout=LIVE_TIMEOUT)
+        expect(task_row(page, task_id).locator("td.num")).to_have_text("1/2")
+        assert reads == [], reads
+        assert not page.script_errors, page.script_errors
+    finally:
+        page.context.close()
+
+
 # ---- the to-do home and list marks (item 2) --------------------------------------------------------------
 def test_the_home_page_counts_to_dos_by_kind_and_each_count_opens_its_list(page, server):  # R-JOINT-3 R-JOINT-5
     responded = pushed_task(server, title="待提议检查日的任务", responding_departments=["wlj"])

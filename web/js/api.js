@@ -49,8 +49,18 @@ export const session = {
     });
   },
   isOffice() {
+    return this.has("office");
+  },
+  isAdmin() {
+    return this.has("admin");
+  },
+  /** Department staff or the office: an account that does business (an administrator's alone does not). */
+  doesBusiness() {
+    return this.has("department_staff") || this.has("office");
+  },
+  has(role) {
     const s = this.get();
-    return Boolean(s && (s.roles || []).includes("office"));
+    return Boolean(s && (s.roles || []).includes(role));
   },
 };
 
@@ -153,4 +163,32 @@ export function commandSender({ anonymous = false } = {}) {
     key = null;
     return result;
   };
+}
+
+/** POST a file as multipart (api() sends JSON only), with `fields` beside it: the bearer token, an
+ * Idempotency-Key, the one error shape. */
+export async function postFile(path, file, key, fields = {}) {
+  const body = new FormData();
+  body.append("file", file, file.name);
+  for (const [name, value] of Object.entries(fields)) body.append(name, value);
+  const headers = { Accept: "application/json", "Idempotency-Key": key };
+  const token = session.get()?.access_token;
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(PREFIX + path, { method: "POST", headers, body });
+  } catch {
+    throw new ApiError(0, "network_error", "无法连接服务器，请检查网络后重试。");
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (response.ok) return data;
+  const e = data && data.error;
+  if (response.status === 401) api("GET", "/auth/me").catch(() => {}); // lets api() end the expired session
+  throw e && e.message ? new ApiError(response.status, e.code, e.message, e.details)
+    : new ApiError(response.status, "http_error", `请求失败（HTTP ${response.status}），请稍后重试。`);
 }

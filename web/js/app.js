@@ -4,7 +4,7 @@ import { forgetReferenceData } from "./data.js";
 import { h, replace } from "./dom.js";
 import { startLive, stopLive, unsubscribeAll } from "./live.js";
 import { currentRoute, navigate } from "./router.js";
-import { HOME, MENU, ROUTES } from "./routes.js";
+import { ADMIN_HOME, HOME, MENU, ROUTES } from "./routes.js";
 import { clearMessages, flash, showAlert, showNotice, takeFlash } from "./ui.js";
 
 const APP_TITLE = "部门联合“双随机、一公开”监管协同平台";
@@ -33,8 +33,10 @@ function updateHeader(route) {
 /** The side menu: groups of links; entries for the office only are left out for departments. */
 function menu(current) {
   const office = session.isOffice();
-  return MENU.map((group) => {
-    const items = group.items.filter((i) => !i.office || office);
+  const admin = session.isAdmin();
+  const business = session.doesBusiness();
+  return MENU.filter((group) => !group.business || business).map((group) => {
+    const items = group.items.filter((i) => (!i.office || office) && (!i.admin || admin));
     if (!items.length) return null;
     return h("div", { class: "menu-group" },
       h("div", { class: "menu-label" }, group.label),
@@ -65,6 +67,14 @@ async function render() {
   }
   if (route.anonymous && session.get()) {
     navigate(HOME);
+    return;
+  }
+  if (session.get()?.must_change_password && path !== "/password" && !route.public) {
+    navigate("#/password"); // a one-time password from an administrator: the server refuses everything else
+    return;
+  }
+  if (path === "/home" && session.get() && !session.doesBusiness()) {
+    navigate(ADMIN_HOME); // an administrator's account has no to-do list
     return;
   }
   unsubscribeAll(); // the page left behind stops listening

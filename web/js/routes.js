@@ -1,5 +1,10 @@
 // Every page of the app and the side menu. A new page: import its view, add a route, and (if it has one) a menu
-// entry. `office: true` shows a menu entry to the joint meeting office only; `public: true` routes need no login.
+// entry. `office: true` shows a menu entry to the joint meeting office only, `admin: true` to administrators only;
+// `public: true` routes need no login. A `business` group is for accounts that do business (department staff, the
+// office), not for an administrator's account alone.
+import {
+  departmentView, departmentsView, newUserView, passwordView, userView, usersView,
+} from "./views/accounts.js";
 import { drawView } from "./views/draw.js";
 import { drawRecordView } from "./views/draw-record.js";
 import { calendarView } from "./views/calendar.js";
@@ -81,12 +86,20 @@ export const ROUTES = [
     nav: "public-results", title: "检查对象的检查结果" },
   { pattern: /^\/visit$/, view: enterpriseView, public: true, nav: "visit", title: "检查对象查询" },
   { pattern: /^\/public\/verify-draw$/, view: verifyDrawView, public: true, nav: "verify-draw", title: "抽取结果核验" },
+  { pattern: /^\/password$/, view: passwordView, nav: "password", title: "修改密码" },
+  { pattern: /^\/admin\/users$/, view: usersView, nav: "admin-users", title: "账号管理" },
+  { pattern: /^\/admin\/users\/new$/, view: newUserView, nav: "admin-users", title: "新增账号" },
+  { pattern: /^\/admin\/users\/([0-9A-Za-z._%-]{1,200})$/, view: userView, nav: "admin-users", title: "账号详情" },
+  { pattern: /^\/admin\/departments$/, view: departmentsView, nav: "admin-departments", title: "部门管理" },
+  { pattern: /^\/admin\/departments\/([0-9A-Za-z_%-]{1,100})$/, view: departmentView, nav: "admin-departments",
+    title: "部门详情" },
 ];
 
 export const MENU = [
-  { label: "工作台", items: [{ nav: "home", href: "#/home", label: "工作台" }] },
+  { label: "工作台", business: true, items: [{ nav: "home", href: "#/home", label: "工作台" }] },
   {
     label: "联合任务",
+    business: true,
     items: [
       { nav: "tasks", href: "#/tasks", label: "我的任务" },
       { nav: "new", href: "#/tasks/new", label: "发起联合任务" },
@@ -95,6 +108,7 @@ export const MENU = [
   },
   {
     label: "名录与清单",
+    business: true,
     items: [
       { nav: "check-items", href: "#/check-items", label: "抽查事项清单" },
       { nav: "plans", href: "#/plans", label: "抽查工作计划" },
@@ -104,6 +118,7 @@ export const MENU = [
   },
   {
     label: "监督管理",
+    business: true,
     items: [
       { nav: "late", href: "#/oversight/late-responses", label: "逾期响应", office: true },
       { nav: "no-day", href: "#/oversight/tasks-without-day", label: "未确定检查日", office: true },
@@ -129,7 +144,16 @@ export const MENU = [
       { nav: "visit", href: "#/visit", label: "检查对象查询" },
     ],
   },
+  {
+    label: "系统管理",
+    items: [
+      { nav: "admin-departments", href: "#/admin/departments", label: "部门管理", admin: true },
+      { nav: "admin-users", href: "#/admin/users", label: "账号管理", admin: true },
+      { nav: "password", href: "#/password", label: "修改密码" },
+    ],
+  },
 ];
 
-/** Where a logged-in clerk starts. */
+/** Where a logged-in clerk starts (an administrator's account without a business role: 账号管理). */
 export const HOME = "#/home";
+export const ADMIN_HOME = "#/admin/users";

@@ -101,7 +101,7 @@ def list_objections(principal: CurrentPrincipal, services: ServicesDep, _: ReadA
                     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
                     page_size: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
     """The objections a department reviews and answers (R-OBJ-1): open ones first, by the day they are due."""
-    found = read.list_objections(services.engine, today=local_date(services.clock.now()),
+    found = read.list_objections(services.read_engine, today=local_date(services.clock.now()),
                                  department=_scope(principal, department), status=status, overdue=overdue,
                                  subject=subject.upper() if subject else None, offset=(page - 1) * page_size,
                                  limit=page_size)
@@ -112,7 +112,7 @@ def list_objections(principal: CurrentPrincipal, services: ServicesDep, _: ReadA
 @router.get("/objections/{objection_id}")
 def get_objection(objection_id: UUID, principal: CurrentPrincipal, services: ServicesDep,
                   _: ReadAfter = None) -> dict:
-    row = read.get_objection_row(services.engine, str(objection_id), local_date(services.clock.now()))
+    row = read.get_objection_row(services.read_engine, str(objection_id), local_date(services.clock.now()))
     if row is None:
         raise ApiError(404, "not_found", "找不到该异议，请核对编号。")
     _scope(principal, row["department"])
@@ -171,7 +171,7 @@ def list_requests(principal: CurrentPrincipal, services: ServicesDep, _: ReadAft
                   page_size: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
     """The requests a department owns, and those it forwarded to the competent department (R-JOINT-9): open ones
     first, by the day they are due."""
-    found = read.list_requests(services.engine, today=local_date(services.clock.now()),
+    found = read.list_requests(services.read_engine, today=local_date(services.clock.now()),
                                department=_scope(principal, department), status=status, overdue=overdue,
                                subject=subject.upper() if subject else None,
                                task_id=str(task_id) if task_id else None, offset=(page - 1) * page_size,
@@ -182,7 +182,7 @@ def list_requests(principal: CurrentPrincipal, services: ServicesDep, _: ReadAft
 
 @router.get("/requests/{request_id}")
 def get_request(request_id: UUID, principal: CurrentPrincipal, services: ServicesDep, _: ReadAfter = None) -> dict:
-    row = read.get_request_row(services.engine, str(request_id), local_date(services.clock.now()))
+    row = read.get_request_row(services.read_engine, str(request_id), local_date(services.clock.now()))
     if row is None:
         raise ApiError(404, "not_found", "找不到该诉求，请核对编号。")
     if not principal.is_office and principal.department_code not in (row["department"], row["raised_department"]):
@@ -257,6 +257,7 @@ def archive_subjects(task_id: UUID, request: Request, principal: CurrentPrincipa
     the notice, every department's result with all versions, objections and requests, with a manifest of hashes.
     409 `not_completed` before every result is published, `already_archived` once sealed (files never change)."""
     task = visible_task(services, principal, task_id)
+    task.check_archivable(principal.department_code, principal.is_office)  # a refusal reads nothing (checked again)
     wait_for_read_models(services)  # the objections, requests and timeline as of now
     files = SubjectFiles.read(services, task)
 

@@ -93,7 +93,7 @@ def overlap(code: Annotated[str, Path(min_length=1, max_length=32, description="
         raise ApiError(403, "no_business_role", "该账号没有办理业务的角色（部门经办人员或联席会议办公室），不能查看此项。")
     code = code.strip().upper()
     year = local_date(services.clock.now()).year
-    with services.engine.connect() as conn:
+    with services.read_engine.connect() as conn:
         found = subject_overlap(conn, code, year=year)
         if found is None and not draws.in_directory(conn, code):
             raise ApiError(404, "subject_not_found", "名录库中没有该检查对象，也没有任务抽取过它，请核对代码。",

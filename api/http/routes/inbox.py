@@ -23,7 +23,7 @@ def my_inbox(principal: CurrentPrincipal, services: ServicesDep, _: ReadAfter, k
     how many working days are left (or have passed) by the office's calendar; `counts` by kind over all of them,
     `kind` keeps one kind (or everything overdue)."""
     today, calendar = local_date(services.clock.now()), services.app.calendar()
-    items, counts = inbox(services.engine, department=principal.department_code, today=today, kind=kind,
+    items, counts = inbox(services.read_engine, department=principal.department_code, today=today, kind=kind,
                           offset=(page - 1) * page_size, limit=page_size)
     for item in items:
         item["due_in"] = countdown(calendar, item["due"], today)

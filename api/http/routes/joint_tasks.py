@@ -5,6 +5,7 @@ from typing import Annotated, Any, Callable, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -63,20 +64,40 @@ def list_tasks(principal: CurrentPrincipal, services: ServicesDep, _: ReadAfter,
         raise ApiError(422, "too_many_tasks", "一次最多查询 20 个任务。", {"field": "task_id"})
     department = None if principal.is_office and role == "any" else principal.department_code
     today = local_date(services.clock.now())
-    result = queries.list_tasks(services.engine, department=department, role=role, status=status, q=q, sort=sort,
+    result = queries.list_tasks(services.read_engine, department=department, role=role, status=status, q=q, sort=sort,
                                 descending=order == "desc", offset=(page - 1) * page_size, limit=page_size,
                                 today=today, viewer=principal.department_code,
                                 task_ids=None if task_id is None else [str(t) for t in task_id])
+    _decorate(services, result.items, today)
+    return {"items": result.items, "total": result.total, "page": page, "page_size": page_size}
+
+
+def _decorate(services: Services, items: list[dict], today: Any) -> None:
+    """Complete list rows as the list returns them: the working-day countdown, the deadline's end of day, the items'
+    labels."""
     with services.engine.connect() as conn:
-        labels = {i["id"]: i for i in checklist.item_labels(conn, [i for item in result.items for i in item["items"]])}
+        labels = {i["id"]: i for i in checklist.item_labels(conn, [i for item in items for i in item["items"]])}
     waiting = [any(d["response_status"] == "pending" for d in item["departments"])
-               and item["status"] not in ("cancelled", "merged") for item in result.items]
+               and item["status"] not in ("cancelled", "merged") for item in items]
     calendar = services.app.calendar() if any(waiting) else None  # the calendar aggregate: read only when needed
-    for item, waits in zip(result.items, waiting):
+    for item, waits in zip(items, waiting):
         item["response_due"] = countdown(calendar, item["response_deadline"], today) if calendar and waits else None
         item["response_deadline"] = iso(end_of_day(item["response_deadline"]))
         item["item_details"] = [labels[i] for i in item["items"]]
-    return {"items": result.items, "total": result.total, "page": page, "page_size": page_size}
+
+
+def live_rows(services: Services, task_ids: list[str], viewers: set[str]) -> dict[str, dict[str, dict]]:
+    """{task_id: {viewer department: its row}}: the rows `GET /joint-tasks?task_id=` would give each viewer, read
+    once for all of them (api/http/ws.py sends them with the task's message, so open lists need no read)."""
+    today = local_date(services.clock.now())
+    items = queries.task_rows(services.engine, task_ids, viewers, today)
+    _decorate(services, items, today)
+    rows: dict[str, dict[str, dict]] = {}
+    for item in items:
+        todo_by = item.pop("todo_by")
+        plain = jsonable_encoder(item)  # as the list's JSON gives it: the websocket sends it with json.dumps
+        rows[item["task_id"]] = {viewer: plain | {"todo": todo} for viewer, todo in todo_by.items()}
+    return rows
 
 
 @router.get("/{task_id}")
@@ -97,10 +118,10 @@ def task_timeline(task_id: UUID, principal: CurrentPrincipal, services: Services
     """Who did what, when: one readable line per recorded event."""
     task = visible_task(services, principal, task_id)
     names = department_names(services)
-    rows = queries.timeline(services.engine, str(task_id))
+    rows = queries.timeline(services.read_engine, str(task_id))
     if not _sees_all(task, principal):  # another responder's items and reasons, as in the responses table
         rows = [row if row["actor_department"] == principal.department_code else redacted(row) for row in rows]
-    with services.engine.connect() as conn:
+    with services.read_engine.connect() as conn:
         item_names = checklist.item_names(conn, [i for row in rows for i in row["data"].get("item_ids", ())])
     items = [row | {"summary": describe(row, names, item_names)} for row in rows]
     return {"items": items, "total": len(items)}
@@ -185,8 +206,11 @@ def _simple(services: Services, principal: Principal, request: Request, body: Ba
 
 
 def visible_task(services: Services, principal: Principal, task_id: UUID) -> JointTask:
-    """The task, if the caller is a party to it or the office; else 403."""
+    """The task, if the caller is a party to it or the office; else 403. An administrator's account alone reads no
+    task, even one its department (the office's) leads: administering accounts is not business."""
     task = services.app.get_task(task_id)
+    if not principal.acts_for_department:
+        raise ApiError(403, "no_business_role", "该账号没有办理业务的角色（部门经办人员或联席会议办公室），不能查看任务。")
     if not (principal.is_office or principal.department_code == task.lead_department
             or principal.department_code in task.responses):
         raise ApiError(403, "not_a_party", "本部门不是该任务的牵头部门或响应部门，无权查看。")

@@ -34,7 +34,7 @@ def notices(principal: CurrentPrincipal, services: ServicesDep,
             _: ReadAfter = None) -> dict:
     """Notices to my department (the office: all, or one department's), newest first."""
     scope = department if principal.is_office else principal.department_code
-    result = list_notices(services.engine, department=scope, offset=(page - 1) * page_size, limit=page_size)
+    result = list_notices(services.read_engine, department=scope, offset=(page - 1) * page_size, limit=page_size)
     names = department_names(services)
     items = [r | {"department_name": names.get(r["department"]), "issued_at": iso(r["issued_at"]),
                   "acknowledged_at": iso(r["acknowledged_at"])} for r in result.items]

@@ -55,7 +55,7 @@ AsOf = Annotated[datetime | None, Depends(_as_of)]
 def _reading(services: Services, as_of: datetime | None) -> Iterator[tuple[Any, date, Callable[[], Calendar]]]:
     """The read store, today and the calendar: live, or replayed up to `as_of` (projections.as_of)."""
     if as_of is None:
-        yield services.engine, local_date(services.clock.now()), services.app.calendar
+        yield services.read_engine, local_date(services.clock.now()), services.app.calendar
         return
     assert services.past is not None
     store = services.past.at(as_of)
@@ -170,7 +170,7 @@ def department_figures(principal: OfficePrincipal, services: ServicesDep,
 def fusion_suggestions(principal: OfficePrincipal, services: ServicesDep, _: ReadAfter = None) -> dict:
     """Open tasks of this year that drew the same subjects in overlapping windows: merge them into one visit
     (R-JOINT-8, R-DRAW-6); the lead of both, or the office, merges with POST /joint-tasks/{id}/merge."""
-    items = subject_draws.fusion_suggestions(services.engine, year=local_date(services.clock.now()).year)
+    items = subject_draws.fusion_suggestions(services.read_engine, year=local_date(services.clock.now()).year)
     return {"items": items, "total": len(items)}
 
 

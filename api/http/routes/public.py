@@ -40,7 +40,7 @@ def subject_results(subject_code: Annotated[str, Path(max_length=32)], services:
 
 
 def _public_page(services: Any, *, page: int, page_size: int, **filters: Any) -> dict:
-    found = public_results(services.engine, offset=(page - 1) * page_size, limit=page_size, **filters)
+    found = public_results(services.read_engine, offset=(page - 1) * page_size, limit=page_size, **filters)
     return {"items": public_items(services, found.items), "total": found.total, "page": page,
             "page_size": page_size}
 

@@ -197,14 +197,14 @@ def export_results(principal: CurrentPrincipal, services: ServicesDep, _: ReadAf
     is written row by row, never held in memory."""
     department = None if principal.is_office else principal.department_code
     names = department_names(services)
-    with services.engine.connect() as conn:
+    with services.read_engine.connect() as conn:
         items = checklist.all_item_names(conn)
     rows = (
         [r["subject_name"], r["subject_code"], items.get(i, i), names.get(r["department"], r["department"]),
          r["inspected_on"].isoformat(), OUTCOMES.get(r["outcome"], ("", r["outcome"]))[1],
          r["published_at"].astimezone(SHANGHAI).date().isoformat(), r["version"],
          r["corrected_at"].astimezone(SHANGHAI).date().isoformat() if r["corrected_at"] else ""]
-        for r in read.iter_published(services.engine, department=department, date_from=date_from, date_to=date_to)
+        for r in read.iter_published(services.read_engine, department=department, date_from=date_from, date_to=date_to)
         for i in r["item_ids"])
     return stream_table(NATIONAL_COLUMNS, rows, format, f"published-results-{department or 'all'}")
 
@@ -214,8 +214,8 @@ def task_results(task_id: UUID, principal: CurrentPrincipal, services: ServicesD
     """Every result of the task, and for each joining department the drawn subjects still without one. A
     department sees its own results in full; another party sees what will be public (R-PUB-3)."""
     task = visible_task(services, principal, task_id)
-    rows = read.task_results(services.engine, str(task_id))
-    with services.engine.connect() as conn:
+    rows = read.task_results(services.read_engine, str(task_id))
+    with services.read_engine.connect() as conn:
         people = public_identities(conn, [i for r in rows for i in r["inspectors"]])
         items = {i["id"]: i for i in checklist.item_labels(conn, [i for r in rows for i in r["item_ids"]])}
         subject_names = draw_storage.subject_names(conn, task.drawn_subjects)
@@ -237,11 +237,11 @@ def task_results(task_id: UUID, principal: CurrentPrincipal, services: ServicesD
 @router.get("/results/{result_id}")
 def get_result(result_id: UUID, principal: CurrentPrincipal, services: ServicesDep, _: ReadAfter) -> dict:
     """One result with every version (R-PUB-2), for the parties to its task and the office."""
-    row = read.result(services.engine, str(result_id))
+    row = read.result(services.read_engine, str(result_id))
     if row is None:
         raise ApiError(404, "result_not_found", "找不到该检查结果，请核对编号。")
     visible_task(services, principal, UUID(row["task_id"]))
-    with services.engine.connect() as conn:
+    with services.read_engine.connect() as conn:
         people = public_identities(conn, row["inspectors"])
         items = {i["id"]: i for i in checklist.item_labels(
             conn, [i for v in row["versions"] for i in v["fields"].get("item_ids", [])] + row["item_ids"])}

@@ -227,7 +227,8 @@ export function facts(rows) {
 }
 
 export const ACTIONS = { created: "新增", updated: "修改", retired: "退出清单", published: "公示", adjusted: "调整",
-  credit_feedback: "检查结果反馈" };
+  credit_feedback: "检查结果反馈", disabled: "停用", enabled: "启用", password_reset: "重置密码",
+  password_changed: "本人修改密码" };
 
 /**
  * The change history (全程留痕): when, what, who, and each field's before → after.

@@ -1,6 +1,6 @@
 // 批量导入: upload a CSV or XLSX to the subject or inspector directory, follow its progress, then show the counts
 // and the rejected rows (line and reason), which can be saved as a CSV made in the browser (R-SUBJ-1..4, R-INSP-1).
-import { ApiError, api, newKey, session } from "../api.js";
+import { api, newKey, postFile } from "../api.js";
 import { h, replace, uid } from "../dom.js";
 import { busy, clearFormError, formErrorBox, showFormError } from "../ui.js";
 import { allPages, downloadCsv, localError } from "./directory-common.js";
@@ -62,7 +62,8 @@ export function importPanel({ kind, isCurrent, onDone }) {
         // the very same upload sent again (a retry after a network failure) reuses its Idempotency-Key
         const sig = `${chosen.name}|${chosen.size}|${chosen.lastModified}|${partial.checked}`;
         if (sig !== signature) [signature, key] = [sig, newKey()];
-        const started = await upload(kind, chosen, partial.checked, key);
+        const started = await postFile(`/${kind}/imports`, chosen, key,
+          { allow_partial: partial.checked ? "true" : "false" });
         [signature, key] = [null, null];
         await follow(started.id);
       } catch (error) {
@@ -93,33 +94,6 @@ export function importPanel({ kind, isCurrent, onDone }) {
     h("p", {}, h("button", { type: "button", class: "secondary",
       onclick: () => downloadCsv(`${spec.what}导入模板.csv`, [spec.template]) }, "下载导入模板")),
     form, status, result);
-}
-
-/** POST the file as multipart (api() sends JSON only): the bearer token, an Idempotency-Key, the one error shape. */
-async function upload(kind, file, allowPartial, key) {
-  const body = new FormData();
-  body.append("file", file, file.name);
-  body.append("allow_partial", allowPartial ? "true" : "false");
-  const headers = { Accept: "application/json", "Idempotency-Key": key };
-  const token = session.get()?.access_token;
-  if (token) headers.Authorization = `Bearer ${token}`;
-  let response;
-  try {
-    response = await fetch(`/api/v1/${kind}/imports`, { method: "POST", headers, body });
-  } catch {
-    throw new ApiError(0, "network_error", "无法连接服务器，请检查网络后重试。");
-  }
-  let data = null;
-  try {
-    data = await response.json();
-  } catch {
-    data = null;
-  }
-  if (response.ok) return data;
-  const e = data && data.error;
-  if (response.status === 401) api("GET", "/auth/me").catch(() => {}); // lets api() end the expired session
-  throw e && e.message ? new ApiError(response.status, e.code, e.message, e.details)
-    : new ApiError(response.status, "http_error", `请求失败（HTTP ${response.status}），请稍后重试。`);
 }
 
 function showProgress(status, view) {

@@ -147,9 +147,19 @@ export async function tasksView(ctx) {
     const onPage = has("task_id", id);
     if (!onPage && !state.status && !ENTERS_LIST.has(message.type)) return;
     const plain = state.page === 1 && !state.status && !state.q && state.sort === "pushed_at" && state.order === "desc";
-    if (plain && (onPage || NEW_TASK.has(message.type))) fetchRow(id, onPage, message.position).catch(() => refresh());
-    else refresh();
+    if (!plain || !(onPage || NEW_TASK.has(message.type))) refresh();
+    else if (message.row) placeRow(message.row, onPage);
+    else fetchRow(id, onPage, message.position).catch(() => refresh());
   });
+  // The row the server sent with the message (api/http/ws.py): put in place if it belongs in this tab, as the
+  // list's own filter would decide (lead/responder tabs; the office's 全部 shows every task).
+  function placeRow(row, onPage) {
+    const tab = TABS.find((t) => t.key === state.tab);
+    const belongs = (tab.role === "any" && session.isOffice()) || row.departments.some(
+      (d) => d.department === me.department_code && (tab.role === "any" || d.role === tab.role));
+    if (belongs) upsert(row, "task_id");
+    else if (onPage) refresh();
+  }
   // The row as of the message's own position: not the latest position this tab has heard of, which in a stream
   // of other changes would make the read wait for the read models to catch up with all of them.
   async function fetchRow(id, onPage, position) {
