@@ -20,8 +20,15 @@ same key again 50 ms later, as a retrying client would.
    missing from the read models; each acknowledged command sent again with its key (the stored answer, the log
    must not grow).
 
-Run: `python bench/faults.py [--outages 3] [--kills 3] [--down 5]` (about two minutes). Ends with one TARGET line
-per target: pg_back_to_first_2xx_seconds (the worst round) < 5, commands_lost_across_kill9 (all rounds) == 0.
+0. Read replica, first: a hot standby of the run's cluster made with pg_basebackup, the API reading from it
+   (JOINTINSPECT_READ_DATABASE_URL). Under the same load (8 clients of commands), a 9th client `--replica-reads`
+   times: initiate a task, then read it back with `min_position` = its own command's position. Measured: that
+   read's time (the wait for the replica to apply the position included; after `JOINTINSPECT_REPLICA_WAIT_SECONDS`
+   the primary answers) and which database answered (`X-Read-From`).
+
+Run: `python bench/faults.py [--outages 3] [--kills 3] [--down 5] [--replica-reads 300]` (about three minutes). Ends
+with one TARGET line per target: pg_back_to_first_2xx_seconds (the worst round) < 5, commands_lost_across_kill9
+(all rounds) == 0, replica_read_your_writes_p99_ms < 200.
 """
 from __future__ import annotations
 
@@ -58,6 +65,7 @@ EVENTS = "jointinspect_events"
 CLIENTS = 8
 RETRY_SECONDS = 0.05
 BACK_TARGET_SECONDS = 5.0
+REPLICA_TARGET_MS = 200.0
 
 
 # ---- a PostgreSQL cluster of the run's own (tests/faults/processes.py has the tests' twin of it) ---------------
@@ -92,6 +100,14 @@ class Cluster:
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg2://postgres@127.0.0.1:{self.port}/{database}"
+
+    def standby_of(self, primary: "Cluster") -> None:
+        """A hot standby streaming from `primary` (pg_basebackup -R: standby.signal, primary_conninfo), started."""
+        self._pg("pg_basebackup", "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres", "-D", str(self.data),
+                 "-R", "-X", "stream", "--checkpoint=fast")
+        with open(self.data / "postgresql.conf", "a") as conf:
+            conf.write(f"\nport = {self.port}\nunix_socket_directories = '{self.directory}'\nhot_standby = on\n")
+        self.start()
 
     def destroy(self) -> None:
         try:
@@ -147,6 +163,7 @@ def _until(condition: Callable[[], object], seconds: float, what: str, every: fl
 class Deployment:
     url: str
     logs: Path
+    read_url: str | None = None  # a streaming replica the API reads from
     port: int = field(default_factory=free_port)
     api: subprocess.Popen | None = None
     worker: subprocess.Popen | None = None
@@ -163,7 +180,8 @@ class Deployment:
         with open(self.logs / "api.log", "a") as log:
             metrics = Path(tempfile.mkdtemp(prefix="metrics-", dir=self.logs))  # serve's own would stay in /tmp
             env = _env(self.url, JOINTINSPECT_HOST="127.0.0.1", JOINTINSPECT_PORT=str(self.port),
-                       JOINTINSPECT_RUN_PROJECTIONS="false", PROMETHEUS_MULTIPROC_DIR=str(metrics))
+                       JOINTINSPECT_RUN_PROJECTIONS="false", PROMETHEUS_MULTIPROC_DIR=str(metrics),
+                       **({"JOINTINSPECT_READ_DATABASE_URL": self.read_url} if self.read_url else {}))
             self.api = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--workers", "2"], cwd=ROOT,
                                         stdout=log, stderr=subprocess.STDOUT, env=env)
         return _until(lambda: self._answers() or self.api.poll() is not None, 90, "the API answers", 0.05)
@@ -481,12 +499,48 @@ def kill_round(deployment: Deployment, engine: Any, tokens: dict[str, str], run:
                      audit=audit(engine, deployment.base, tokens, load), other=load.other)
 
 
+@dataclass
+class ReplicaReads:
+    read_ms: list[float] = field(default_factory=list)
+    served: Counter = field(default_factory=Counter)  # X-Read-From → count
+    wrong: list[str] = field(default_factory=list)  # a read that missed its own command, or was refused
+
+
+def replica_reads(deployment: Deployment, tokens: dict[str, str], reads: int, run: str) -> ReplicaReads:
+    """Under the command load, `reads` times: initiate, then read the task back with min_position."""
+    _until(lambda: (Client(deployment.base).request("GET", "/readyz")[2] or {}).get("replica", {}).get("status")
+           == "ok", 60, "the replica streaming")
+    load = Load(deployment.base, tokens, run).start()
+    found, client = ReplicaReads(), Client(deployment.base)
+    lead = {"Authorization": f"Bearer {tokens[LEAD]}"}
+    try:
+        for n in range(reads):
+            status, _, body = client.request("POST", "/api/v1/joint-tasks", {
+                "title": f"副本读取基准 {run}-{n}", "responding_departments": [RESPONDER], "items": ITEMS,
+                "window_start": load.window[0], "window_end": load.window[1], "planned": True, "note": ""},
+                lead | {"Idempotency-Key": f"{run}-read-{n}"})
+            if status != 201:
+                found.wrong.append(f"initiate: {status} {str(body)[:200]}")
+                continue
+            started = time.perf_counter()
+            status, headers, listed = client.request(
+                "GET", f"/api/v1/joint-tasks?task_id={body['id']}&min_position={body['position']}", headers=lead)
+            found.read_ms.append((time.perf_counter() - started) * 1000)
+            found.served[headers.get("x-read-from", "?")] += 1
+            if status != 200 or [t["task_id"] for t in listed["items"]] != [body["id"]]:
+                found.wrong.append(f"read back: {status} {str(listed)[:200]}")
+    finally:
+        load.stop()
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--outages", type=int, default=3, help="PostgreSQL stop/start rounds")
     parser.add_argument("--kills", type=int, default=3, help="kill -9 rounds")
     parser.add_argument("--down", type=float, default=5.0, help="seconds PostgreSQL stays down per outage")
+    parser.add_argument("--replica-reads", type=int, default=300, help="read-your-writes reads on the replica")
     args = parser.parse_args(argv)
     missing = [n for n in ("initdb", "pg_ctl", "postgres") if not (PG_BIN / n).is_file()]
     if missing:
@@ -498,7 +552,8 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()
     print("bench/faults.py: PostgreSQL stopped and started under load; every API process killed with SIGKILL under "
           f"load ({CLIENTS} clients, initiate + accept, Idempotency-Keys, retry after {RETRY_SECONDS * 1000:.0f} ms)")
-    cluster, logs = Cluster(), Path(tempfile.mkdtemp(prefix="jointinspect-bench-faults-"))
+    cluster, standby, logs = Cluster(), Cluster(), Path(tempfile.mkdtemp(prefix="jointinspect-bench-faults-"))
+    replica: ReplicaReads | None = None
     deployment: Deployment | None = None
     engine = None
     outages: list[OutageRound] = []
@@ -516,11 +571,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"own cluster: {PG_BIN} on 127.0.0.1:{cluster.port} ({cluster.directory}, removed at the end); "
               f"{os.cpu_count()} CPUs; host {host_speed_ms():.0f} ms (a fixed loop; lower is faster)")
         engine = create_engine(url, pool_pre_ping=True)
-        deployment = Deployment(url, logs)
+        standby.standby_of(cluster)
+        deployment = Deployment(url, logs, read_url=standby.url("jointinspect"))
         started_in = deployment.start_api()
         deployment.start_worker()
         print(f"serve --workers 2 answered after {started_in:.1f} s; projections in their own worker\n", flush=True)
         tokens = log_in(deployment.base)
+        if args.replica_reads:
+            replica = replica_reads(deployment, tokens, args.replica_reads, f"r{uuid.uuid4().hex[:4]}")
+            print(f"  replica: {len(replica.read_ms)} reads of one's own command, p99 "
+                  f"{percentile(replica.read_ms, 99):.1f} ms", flush=True)
         for n in range(args.outages):
             outages.append(outage_round(cluster, deployment, engine, tokens, args.down, f"o{n}{uuid.uuid4().hex[:4]}"))
             print(f"  outage {n + 1}: first 2xx {outages[-1].back_seconds:.2f} s after PostgreSQL was back", flush=True)
@@ -532,8 +592,20 @@ def main(argv: list[str] | None = None) -> int:
             engine.dispose()
         if deployment is not None:
             deployment.close()
+        standby.destroy()
         cluster.destroy()
     print()
+    if replica is not None:
+        print(f"read replica (pg_basebackup standby), under {CLIENTS} clients of commands: a 9th client reads its own "
+              "command back with min_position")
+        print_table(["reads", "p50 ms", "p95 ms", "p99 ms", "max ms", "answered by", "wrong"],
+                    [[len(replica.read_ms), f"{percentile(replica.read_ms, 50):.1f}",
+                      f"{percentile(replica.read_ms, 95):.1f}", f"{percentile(replica.read_ms, 99):.1f}",
+                      f"{max(replica.read_ms, default=float('nan')):.1f}",
+                      ", ".join(f"{k}: {v}" for k, v in sorted(replica.served.items())), len(replica.wrong)]])
+        print("read = from sending the GET to its answer, the wait for the replica to apply the command included "
+              "(JOINTINSPECT_REPLICA_WAIT_SECONDS 0.5, then the primary answers)")
+        print()
     print("PostgreSQL outages (pg_ctl stop -m fast … pg_ctl start): seconds, and what clients got while it was down")
     print_table(["round", "stop s", "down s", "start s", "first 2xx s", "readyz 200 s", "worker at head s",
                  "answers while down", "p50 ms", "p99 ms", "acknowledged", "lost", "twice", "not read", "replay wrong",
@@ -561,6 +633,7 @@ def main(argv: list[str] | None = None) -> int:
           "with its key")
     faults = [f"outage {n + 1}: {other}" for n, r in enumerate(outages) for other in r.other]
     faults += [f"kill {n + 1}: {other}" for n, r in enumerate(kills) for other in r.other]
+    faults += [f"replica: {wrong}" for wrong in (replica.wrong if replica else [])]
     faults += [f"outage {n + 1}: {r.during['lost connection']} requests lost their connection while PostgreSQL was "
                f"down" for n, r in enumerate(outages) if r.during.get("lost connection")]
     audits = [("outage", n, r.audit) for n, r in enumerate(outages)]
@@ -580,6 +653,8 @@ def main(argv: list[str] | None = None) -> int:
     lost = sum(r.audit.lost for r in kills)
     print(target_line("pg_back_to_first_2xx_seconds", back, "<", BACK_TARGET_SECONDS, 2))
     print(f"TARGET commands_lost_across_kill9: {lost} (target == 0) {'PASS' if kills and lost == 0 else 'MISS'}")
+    p99 = percentile(replica.read_ms, 99) if replica and replica.read_ms else float("nan")
+    print(target_line("replica_read_your_writes_p99_ms", p99, "<", REPLICA_TARGET_MS, 1))
     return 1 if faults else 0
 
 
