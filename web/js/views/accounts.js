@@ -26,11 +26,12 @@ const USER_DEFAULTS = { q: "", department: "", role: "", active: "" };
 const DEPARTMENT_DEFAULTS = { q: "", kind: "" };
 
 const roleText = (roles) => roles.map((r) => ROLE_LABELS[r] || r).join("、");
-const allDepartments = async () => (await api("GET", "/admin/departments", { query: { page_size: 500 } })).items;
+// Every department, for the selects (the admin list pages; a province has thousands of county bureaus)
+const allDepartments = async () => (await api("GET", "/departments")).items;
 
 /** The one-time password, shown once, with what to do with it. */
 function oneTimePassword(user) {
-  return h("div", { class: "notice-box one-time", role: "status" },
+  return h("div", { class: "notice-box one-time", role: "status", tabindex: "-1" },
     h("p", {}, `账号 ${user.username}（${user.display_name}）的一次性密码：`,
       h("strong", { class: "mono one-time-password" }, user.one_time_password)),
     h("p", { class: "muted" }, "密码只显示这一次，请当面或通过安全渠道交给本人；本人首次登录后须立即修改密码。"));
@@ -178,7 +179,7 @@ export async function newUserView() {
         h("p", {}, h("a", { href: `#/admin/users/${encodeURIComponent(created.username)}` }, "查看该账号"), "　",
           h("a", { href: "#/admin/users" }, "返回账号列表")));
       form.hidden = true;
-      shown.querySelector(".one-time-password").focus?.();
+      shown.querySelector(".one-time")?.focus();
     },
   });
   return h("section", {}, h("div", { class: "page-head" }, heading("新增账号")), form, shown);
