@@ -120,6 +120,10 @@ async function render() {
 }
 
 async function logout() {
+  // The page stops following /ws first: a refresh a live message would start could otherwise reach the server just
+  // after the token is revoked, and end in a 401.
+  unsubscribeAll();
+  stopLive();
   try {
     await api("POST", "/auth/logout");
   } catch {
