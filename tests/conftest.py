@@ -14,7 +14,7 @@ from api.demo import DEMO_PASSWORD, load_accounts, load_checklist
 from api.bootstrap import Services, build_services
 from api.settings import Settings
 from domain.clock import SHANGHAI, FakeClock
-from tests.support import LiveServer
+from tests.support import LiveServer, empty_schema
 
 PG_ADMIN_URL = os.environ.get("JOINTINSPECT_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
@@ -53,13 +53,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: igno
     """An empty store: a new SQLite file, or the session's PostgreSQL database with a clean schema."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.db'}"
-    url = request.getfixturevalue("pg_database_url")
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
+    return empty_schema(request.getfixturevalue("pg_database_url"))
 
 
 @pytest.fixture

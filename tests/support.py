@@ -17,6 +17,7 @@ from typing import Any, Iterator
 
 import httpx
 import uvicorn
+from sqlalchemy import create_engine, text
 
 from api.http.app import create_app
 from api.demo import CHECKLIST, DEMO_PASSWORD
@@ -256,3 +257,15 @@ def inspected_task(server: LiveServer) -> str:
         created(server.client(code).post(f"/joint-tasks/{task_id}/inspections",
                                          json={"completed_on": INSPECTION_DAY, "note": "现场检查完成"}))
     return task_id
+
+
+def empty_schema(url: str) -> str:
+    """A PostgreSQL database's public schema dropped and made again, empty: a clean store at `url` (returned)."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+    return url

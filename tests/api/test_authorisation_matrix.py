@@ -30,7 +30,7 @@ from uuid import uuid4
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, select, text, update
+from sqlalchemy import select, update
 
 from api.accounts import add_user, department_ids
 from api.bootstrap import build_services
@@ -45,7 +45,7 @@ from tests.api.test_imports import HEADER, finished
 from tests.api.test_objections_and_requests import CONTACT, _published
 from tests.api.test_plans import PLAN
 from tests.conftest import BACKENDS
-from tests.support import LiveServer, created, pushed_task, wait_for_read_models
+from tests.support import LiveServer, created, empty_schema, pushed_task, wait_for_read_models
 
 V1 = "/api/v1"
 EXCLUDED = {("GET", "/docs"), ("GET", "/redoc"), ("GET", "/openapi.json")}
@@ -368,13 +368,7 @@ def _store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     """An empty store, as conftest's `database_url` makes one, for the module."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('matrix') / 'store.db'}"
-    url = str(request.getfixturevalue("pg_database_url"))
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
+    return empty_schema(str(request.getfixturevalue("pg_database_url")))
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

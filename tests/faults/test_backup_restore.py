@@ -22,7 +22,7 @@ from api.bootstrap import build_services
 from api.demo import load_demo
 from api.settings import Settings
 from domain.clock import SHANGHAI, FakeClock
-from tests.support import LiveServer
+from tests.support import LiveServer, empty_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)  # one instant for the demo and both servers: same answers
@@ -56,14 +56,7 @@ def _libpq(url: str) -> str:
 @pytest.fixture
 def source_url(pg_database_url: str) -> str:
     """The session's PostgreSQL database with an empty schema (tests/conftest.py `database_url`, PostgreSQL only)."""
-    engine = create_engine(pg_database_url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    finally:
-        engine.dispose()
-    return pg_database_url
+    return empty_schema(pg_database_url)
 
 
 @pytest.fixture

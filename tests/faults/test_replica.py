@@ -15,7 +15,7 @@ from api.demo import load_accounts, load_checklist
 from api.settings import Settings
 from tests.faults.processes import PgCluster, wait
 from tests.faults.replication import Standby, primary_and_standby
-from tests.support import LiveServer, created
+from tests.support import LiveServer, created, empty_schema
 
 pytestmark = pytest.mark.pg_only
 
@@ -29,11 +29,7 @@ def clusters() -> Iterator[tuple[PgCluster, Standby]]:
 @pytest.fixture
 def server(clusters, clock, password_hash) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
     primary, standby = clusters
-    engine = create_engine(primary.url("store"), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:  # a clean store for each test
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    empty_schema(primary.url("store"))  # a clean store for each test
     services = build_services(Settings(database_url=primary.url("store"), read_database_url=standby.url("store"),
                                        env="test", token_ttl_hours=24 * 30, deadline_check_seconds=3600,
                                        replica_wait_seconds=0.5), clock)
