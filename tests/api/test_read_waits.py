@@ -17,9 +17,12 @@ WAITS = 8
 
 @pytest.fixture
 def tight(services: Services, clock, password_hash) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
-    """A server allowing WAITS concurrent waits of 3 s each, over a store whose projections are held back."""
+    """A server allowing WAITS concurrent waits of 10 s each, over a store whose projections are held back.
+
+    The waits are long so that none ends before the test has counted them: with 3 s, a loaded CI machine once took
+    longer than that to start the sixty readers and answer the other request, and one wait had ended (7 != 8)."""
     settings = services.settings.model_copy(
-        update={"max_read_waits": WAITS, "read_wait_seconds": 3.0, "run_projections": False})
+        update={"max_read_waits": WAITS, "read_wait_seconds": 10.0, "run_projections": False})
     services.close()
     built = build_services(settings, clock)
     with LiveServer.start(built) as live:
