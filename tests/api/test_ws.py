@@ -42,7 +42,7 @@ def _nothing_more(ws) -> bool:  # type: ignore[no-untyped-def]
 def test_anonymous_socket_is_closed_with_4401(server):
     with _ws(server, None) as ws:
         with pytest.raises(ConnectionClosed) as closed:
-            ws.recv(timeout=5)
+            ws.recv(timeout=10)
     assert closed.value.rcvd.code == 4401
 
 
@@ -82,7 +82,7 @@ def test_heartbeats_carry_the_latest_position(services):
     with LiveServer.start(services) as server:
         task = server.client("scjg").initiate().json()
         with _ws(server, "zjj") as ws:
-            message = json.loads(ws.recv(timeout=5))
+            message = json.loads(ws.recv(timeout=10))
     assert message == {"type": "heartbeat", "position": task["position"]}
 
 
@@ -90,7 +90,7 @@ def test_resuming_after_a_far_future_position_is_refused_with_4422(server):
     """Issue 13: a position beyond the log's head is refused at once, never a stuck or failing tail."""
     with _ws(server, "scjg", after=10**30) as ws:
         with pytest.raises(ConnectionClosed) as closed:
-            ws.recv(timeout=5)
+            ws.recv(timeout=10)
     assert closed.value.rcvd.code == 4422
 
 

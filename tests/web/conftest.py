@@ -36,6 +36,8 @@ def browser() -> Iterator[Any]:
     except ImportError:
         _unavailable("the Python package playwright is not installed (pip install playwright)")
     env = {**os.environ, "LANGUAGE": "zh_CN:zh", "LANG": "zh_CN.UTF-8"}  # native widgets in Chinese
+    from playwright.sync_api import expect
+    expect.set_options(timeout=10_000)  # as the contexts' default (below): a loaded CI machine is slower than 5 s
     with sync_playwright() as p:
         instance = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, env=env)
         try:
