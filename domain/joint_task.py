@@ -132,6 +132,7 @@ class JointTask(Aggregate):
         self.matchings: dict[str, dict] = {}  # department → its inspectors' teams (R-JOINT-6, R-MATCH-1)
         self.last_chased: dict | None = None  # the lead's last reminder to the departments behind with results
         self.archive_due: date | None = None  # set when every joining department has published every result
+        self.completed_at: datetime | None = None  # then: the moment the archive's 30 working days count from
         self.archives: dict[str, dict] = {}  # subject → its sealed archive file: sha256, size, parts (R-ARCH-1)
 
     # ---- derived state ---------------------------------------------------------------------------
@@ -492,6 +493,25 @@ class JointTask(Aggregate):
     @event("ArchiveDue")
     def _archive_due(self, archive_due: date, subjects: int, at: datetime, actor: dict) -> None:
         self.archive_due = archive_due
+        self.completed_at = at
+
+    @property
+    def awaits_archive(self) -> bool:
+        """Completed with a subject's file not yet sealed: its due day moves with the calendar (R-CAL-2, R-ARCH-1)."""
+        return self.archive_due is not None and any(s not in self.archives for s in self.drawn_subjects)
+
+    def _recompute_archive_due(self, calendar: Calendar, now: datetime, actor: dict) -> bool:
+        if not self.awaits_archive:
+            return False
+        day = calendar.deadline(self.completed_at, ARCHIVE_WORKING_DAYS).day  # type: ignore[arg-type]
+        if day == self.archive_due:
+            return False
+        self._archive_due_recomputed(archive_due=day, previous=self.archive_due, at=now, actor=actor)
+        return True
+
+    @event("ArchiveDueRecomputed")
+    def _archive_due_recomputed(self, archive_due: date, previous: date, at: datetime, actor: dict) -> None:
+        self.archive_due = archive_due
 
     # ---- the archive: one file per subject (R-ARCH-1) ----------------------------------------------------------
     def check_archivable(self, department: str, is_office: bool) -> list[str]:
@@ -802,9 +822,11 @@ class JointTask(Aggregate):
         self.cancelled = {"reason": reason, "at": at}
 
     def recompute_deadline(self, *, calendar: Calendar, now: datetime, actor: dict) -> bool:
-        """After a calendar change, move the response deadline if responses are still open, and the publication
-        deadline of every result not yet published (R-CAL-2); whether anything moved."""
+        """After a calendar change, move the response deadline if responses are still open, the publication
+        deadline of every result not yet published, and the archive's due day while a file is unsealed (R-CAL-2);
+        whether anything moved."""
         moved = self._recompute_result_deadlines(calendar, now, actor)
+        moved = self._recompute_archive_due(calendar, now, actor) or moved
         if not self.awaits_responses:
             return moved
         deadline = calendar.deadline(self.pushed_at, RESPONSE_WORKING_DAYS)

@@ -108,8 +108,9 @@ class ArchivesProjection(JointTaskHandlers):
     name = "task_archives"
     tables = (task_archives,)
     # a task's archive depends on nothing else it records
-    ignores = tuple(v for v in vars(JointTask).values() if is_event_of(JointTask, v)
-                    and v not in (JointTask.ArchiveDue, JointTask.SubjectsArchived)) + (Notice, WorkingCalendar, *AFTERLIFE)
+    ignores = tuple(v for v in vars(JointTask).values() if is_event_of(JointTask, v) and v not in (
+        JointTask.ArchiveDue, JointTask.ArchiveDueRecomputed, JointTask.SubjectsArchived)) + (
+        Notice, WorkingCalendar, *AFTERLIFE)
 
     def apply_batch(self, conn: Connection, items: list[tuple[Any, int]]) -> None:
         for event, position, handler in self.handled(items):
@@ -120,10 +121,20 @@ class ArchivesProjection(JointTaskHandlers):
         conn.execute(insert(A).values(task_id=str(e.originator_id), completed_at=e.at, archive_due=e.archive_due,
                                       subjects=e.subjects, archived=0, late=False, position=position))
 
+    @handles(JointTask.ArchiveDueRecomputed)
+    def _on_ArchiveDueRecomputed(self, conn: Connection, e: Any, position: int) -> None:
+        conn.execute(update(A).where(A.c.task_id == str(e.originator_id)).values(archive_due=e.archive_due,
+                                                                                 position=position))
+
     @handles(JointTask.SubjectsArchived)
     def _on_SubjectsArchived(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(update(A).where(A.c.task_id == str(e.originator_id)).values(
             archived=A.c.archived + len(e.archives), archived_at=e.at, late=e.late, position=position))
+
+
+def tasks_awaiting_archive(conn: Connection) -> list[str]:
+    """Completed tasks with a subject's file not yet sealed (their due day follows the calendar, R-CAL-2)."""
+    return list(conn.execute(select(A.c.task_id).where(A.c.archived < A.c.subjects)).scalars())
 
 
 def overdue_archives(engine: Engine, *, today: date, offset: int = 0, limit: int = 10_000) -> Page:

@@ -67,7 +67,7 @@ class CreditFeedbackProjection(JointTaskHandlers):
         "InspectionDayConfirmed", "InspectionDayAgreed", "Inspected", "Published", "DrawCommitted", "SubjectsDrawn",
         "InspectorsMatchCommitted", "InspectorsMatched", "InspectorsAssigned", "InspectorReplaced", "Cancelled",
         "DeadlineRecomputed", "Merged", "MergeAbsorbed", "VisitNoticesIssued", "ResultsChased", "ResultApproved",
-        "ResultDeadlineRecomputed", "ArchiveDue", "SubjectsArchived")) + (Notice, WorkingCalendar, *AFTERLIFE)
+        "ResultDeadlineRecomputed", "ArchiveDue", "ArchiveDueRecomputed", "SubjectsArchived")) + (Notice, WorkingCalendar, *AFTERLIFE)
     rebuild_weight = 1
 
     def apply_batch(self, conn: Connection, items: list[tuple[Any, int]]) -> None:

@@ -35,7 +35,8 @@ class ResultsProjection(JointTaskHandlers):
         "Initiated", "Responded", "ResponseOverdue", "LateReasonGiven", "InspectionDayProposed",
         "InspectionDayConfirmed", "InspectionDayAgreed", "Inspected", "Published", "DrawCommitted", "SubjectsDrawn",
         "InspectorsMatchCommitted", "InspectorsMatched", "InspectorsAssigned", "InspectorReplaced", "Cancelled",
-        "DeadlineRecomputed", "Merged", "MergeAbsorbed", "VisitNoticesIssued", "ResultsChased", "ArchiveDue", "SubjectsArchived")) + (Notice, WorkingCalendar, *AFTERLIFE)
+        "DeadlineRecomputed", "Merged", "MergeAbsorbed", "VisitNoticesIssued", "ResultsChased", "ArchiveDue",
+        "ArchiveDueRecomputed", "SubjectsArchived")) + (Notice, WorkingCalendar, *AFTERLIFE)
     rebuild_weight = 1
 
     def apply_batch(self, conn: Connection, items: list[tuple[Any, int]]) -> None:

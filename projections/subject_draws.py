@@ -25,7 +25,7 @@ class SubjectDrawsProjection(JointTaskHandlers):
     tables = (subject_draws,)
     ignores = (JointTask.ResultRecorded, JointTask.ResultApproved, JointTask.ResultPublished, JointTask.ResultCorrected,
                JointTask.ResultDeadlineRecomputed, JointTask.VisitNoticesIssued, JointTask.ResultsChased,
-               JointTask.ArchiveDue, JointTask.SubjectsArchived,
+               JointTask.ArchiveDue, JointTask.ArchiveDueRecomputed, JointTask.SubjectsArchived,
                JointTask.Initiated, JointTask.Responded, JointTask.ResponseOverdue, JointTask.LateReasonGiven,
                JointTask.InspectionDayProposed, JointTask.InspectionDayConfirmed, JointTask.InspectionDayAgreed,
                JointTask.Inspected, JointTask.Published, JointTask.DrawCommitted, JointTask.InspectorsMatchCommitted,

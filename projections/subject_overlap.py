@@ -69,7 +69,7 @@ class SubjectOverlapProjection(JointTaskHandlers):
     # the day (InspectionDayAgreed settles it), a committed but unrevealed draw, or which inspectors go
     ignores = (JointTask.ResultRecorded, JointTask.ResultApproved, JointTask.ResultPublished, JointTask.ResultCorrected,
                JointTask.ResultDeadlineRecomputed, JointTask.VisitNoticesIssued, JointTask.ResultsChased,
-               JointTask.ArchiveDue, JointTask.SubjectsArchived,
+               JointTask.ArchiveDue, JointTask.ArchiveDueRecomputed, JointTask.SubjectsArchived,
                JointTask.ResponseOverdue, JointTask.LateReasonGiven, JointTask.InspectionDayConfirmed,
                JointTask.DeadlineRecomputed, JointTask.DrawCommitted, JointTask.InspectorsMatchCommitted,
                JointTask.InspectorsMatched, JointTask.InspectorsAssigned, JointTask.InspectorReplaced,

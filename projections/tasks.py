@@ -128,7 +128,7 @@ class TasksProjection(JointTaskHandlers):
 
     @handles(JointTask.ResultRecorded, JointTask.ResultApproved, JointTask.ResultPublished,
              JointTask.ResultCorrected, JointTask.VisitNoticesIssued, JointTask.ResultsChased,
-             JointTask.ArchiveDue, JointTask.SubjectsArchived)
+             JointTask.ArchiveDue, JointTask.ArchiveDueRecomputed, JointTask.SubjectsArchived)
     def _on_result(self, b: _Batch, e: Any) -> None:
         """A result, the visit's notices or the lead's reminder are on the task's record (the timeline); a result's
         rows are the results projection's, the notices are read from the task."""

@@ -61,6 +61,7 @@ _SENTENCES: dict[str, Callable[[str, dict, dict[str, str]], str]] = {
     "ResultCorrected": lambda who, d, n: f"{who}更正对 {d['subject']} 的检查结果（第 {d['version']} 版）：{d['reason']}",
     "ResultsChased": lambda who, d, n: f"{who}催办检查结果：{_names(d['departments'], n)}",
     "ArchiveDue": lambda who, d, n: f"各部门已公示全部检查结果，任务完成；档案应于 {d['archive_due']} 前归档",
+    "ArchiveDueRecomputed": lambda who, d, n: f"工作日历调整，档案归档期限由 {d['previous']} 改为 {d['archive_due']}",
     "SubjectsArchived": lambda who, d, n: f"{who}将 {d['count']} 户检查对象的档案归档" + ("，已逾期" if d.get("late") else ""),
     "Cancelled": lambda who, d, n: f"{who}撤销任务：{d['reason']}",
     "DeadlineRecomputed": lambda who, d, n: f"工作日历调整，响应期限由 {d['previous']} 改为 {d['response_deadline']}",

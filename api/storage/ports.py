@@ -22,6 +22,7 @@ from api.storage.tables import (archive_files, department_settings, departments,
 from domain.result_rules import DEFAULT_SETTINGS
 from projections.queries import open_task_ids
 from projections.tables import projection_tracking
+from projections.afterlife import ArchivesProjection, tasks_awaiting_archive
 from projections.results import ResultsProjection, tasks_awaiting_publication
 from projections.tasks import TasksProjection
 
@@ -34,9 +35,10 @@ PAGE = 10_000  # log entries read per query when gathering the tasks opened afte
 class SqlOpenTasks:
     """OpenTasks for JointInspect, consistent without holding the read side to the write side's pace.
 
-    Two sources, each a read model as of its position P plus the log after P: the tasks projection's tasks that
-    wait for a response (and every task Initiated or MergeAbsorbed after P), and the results projection's tasks
-    with a result not yet published (and every task with a ResultRecorded after P). Each P is read first, so the
+    Three sources, each a read model as of its position P plus the log after P: the tasks projection's tasks that
+    wait for a response (and every task Initiated or MergeAbsorbed after P), the results projection's tasks
+    with a result not yet published (and every task with a ResultRecorded after P), and the archives projection's
+    completed tasks with a file not yet sealed (and every task with an ArchiveDue after P). Each P is read first, so the
     rows are at P or later. Together they cover every task with a deadline that moves with the calendar; one that
     no longer has one is a harmless extra (its aggregate decides). Nothing is written on the command path: an
     index kept by every initiate and last response cost the command bench about 7 % of its rate (issue 14)."""
@@ -47,6 +49,7 @@ class SqlOpenTasks:
             (TasksProjection.name, open_task_ids,
              (get_topic(JointTask.Initiated), get_topic(JointTask.MergeAbsorbed))),
             (ResultsProjection.name, tasks_awaiting_publication, (get_topic(JointTask.ResultRecorded),)),
+            (ArchivesProjection.name, tasks_awaiting_archive, (get_topic(JointTask.ArchiveDue),)),
         )
 
     def ids(self) -> list[UUID]:

@@ -75,3 +75,23 @@ def test_overdue_archives_show_in_oversight_now_and_as_of_a_past_date(server, cl
     assert before["items"] == []
     created(server.client("scjg").post(f"/joint-tasks/{case['task_id']}/archives"))
     assert office.get("/oversight/overdue-archives", params={"min_position": head(server)}).json()["items"] == []
+
+
+def test_a_calendar_change_moves_the_due_day_of_an_archive_not_yet_sealed(server, clock):  # R-ARCH-1 R-CAL-2
+    case = _published(server, clock, subjects=1)
+    task_id, office = case["task_id"], server.client("office")
+    amended = created(office.post("/calendar/amendments", json={
+        "day": "2026-04-01", "working": False, "reason": "临时调整为休息日"}))
+    assert amended["moved_deadlines"] == 1
+    assert server.client("scjg").get(f"/joint-tasks/{task_id}/archives").json()["archive_due"] == "2026-04-24"
+    timeline = office.get(f"/joint-tasks/{task_id}/timeline", params={"min_position": amended["position"]}).json()
+    assert timeline["items"][-1]["summary"] == "工作日历调整，档案归档期限由 2026-04-23 改为 2026-04-24"
+    server.services.clock.set(datetime(2026, 4, 24, 10, tzinfo=SHANGHAI))  # overdue under the old day, not the new
+    server.log_in_again()
+    office = server.client("office")
+    assert office.get("/oversight/overdue-archives", params={"min_position": head(server)}).json()["items"] == []
+    created(server.client("scjg").post(f"/joint-tasks/{task_id}/archives"))
+    sealed = created(office.post("/calendar/amendments", json={
+        "day": "2026-04-02", "working": False, "reason": "临时调整为休息日"}))
+    assert sealed["moved_deadlines"] == 0  # every file sealed: nothing left to move
+    assert server.client("scjg").get(f"/joint-tasks/{task_id}/archives").json()["archive_due"] == "2026-04-24"
