@@ -91,6 +91,10 @@ class EnterpriseRequest(Aggregate):
         self.forwards.append({"from": from_department, "to": to_department, "note": note, "at": at})
         self.department, self.due, self.clock_from = to_department, due, at
 
+    def open_clock(self) -> tuple[str, date | None]:
+        """Its deadline and the day, as the office is told of a move (R-CAL-2)."""
+        return "request", self.due
+
     def recompute(self, *, calendar: Calendar, now: datetime, actor: dict) -> bool:
         """After a calendar change an open request's deadline moves (R-CAL-2)."""
         if self.status != OPEN:

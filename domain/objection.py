@@ -119,6 +119,11 @@ class Objection(Aggregate):
         self.status = ANSWERED
         self.answer, self.answered_at, self.answer_late = answer, at, late
 
+    def open_clock(self) -> tuple[str, date | None]:
+        """Which of its deadlines runs now (review, then answer) and its day, as the office is told of a move."""
+        return ("objection_review", self.review_due) if self.status == RECEIVED else (
+            "objection_answer", self.answer_due)
+
     def recompute(self, *, calendar: Calendar, now: datetime, actor: dict) -> bool:
         """After a calendar change the open clock moves (R-CAL-2); whether anything moved."""
         if self.status == RECEIVED:

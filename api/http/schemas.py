@@ -128,9 +128,23 @@ class DayAmendmentIn(In):
     reason: str = Field(min_length=1, max_length=1000)
 
 
+class DeadlineMoveOut(BaseModel):
+    """One open deadline a calendar change moved (R-CAL-2)."""
+    kind: Literal["response", "publication", "archive", "objection_review", "objection_answer", "request"]
+    task_id: str
+    task_number: str | None
+    task_title: str
+    subject: str | None  # the subject's code, where the deadline is one subject's
+    subject_name: str
+    previous: date | None
+    deadline: date | None
+
+
 class CalendarChangeOut(BaseModel):
     position: int | None
-    moved_deadlines: int
+    moved_deadlines: int  # the tasks, objections and requests whose deadlines moved
+    moves_total: int  # deadlines moved in all
+    moves: list[DeadlineMoveOut]  # the first 500, earliest new deadline first
 
 
 class NoticeIn(In):

@@ -14,6 +14,7 @@ from domain.enterprise_request import OPEN, EnterpriseRequest
 from domain.joint_task import JointTask
 from domain.objection import Objection
 from domain.usecases.base import Actor, CommandResult
+from domain.usecases.calendar import deadline_move
 from domain.usecases.results import ResultUseCases
 from domain.working_days import local_date
 
@@ -169,13 +170,16 @@ class AfterlifeUseCases(ResultUseCases):
             return CommandResult(aggregate_id=task.id, position=saved.position, aggregate=archived)
 
     # ---- the calendar moves the clocks (R-CAL-2) -------------------------------------------------------------
-    def recompute_clocks(self, actor: Actor) -> list[CommandResult]:
+    def recompute_clocks(self, actor: Actor, moves: list[dict]) -> list[CommandResult]:
         """Every open objection's and request's deadline to the calendar now in force (in the caller's unit of
-        work: the calendar change)."""
+        work: the calendar change); each moved one to `moves`."""
         calendar, now = self.calendar(), self.clock.now()
         moved = []
         for aggregate_id, kind in self.open_clocks.ids():
             aggregate = self.get_objection(aggregate_id) if kind == OBJECTION else self.get_request(aggregate_id)
+            what, previous = aggregate.open_clock()
             if aggregate.recompute(calendar=calendar, now=now, actor=actor.as_record()):
+                moves.append(deadline_move(what, self.get_task(aggregate.task_id), previous,
+                                           aggregate.open_clock()[1], aggregate.subject, aggregate.subject_name))
                 moved.append(self._save(aggregate))
         return moved

@@ -131,7 +131,7 @@ class UseCases(Application):
         aggregate = self.working_calendar()
         return aggregate.calendar(self.official) if aggregate else Calendar(official=self.official)
 
-    def recompute_clocks(self, actor: Actor) -> list[CommandResult]:
+    def recompute_clocks(self, actor: Actor, moves: list[dict]) -> list[CommandResult]:
         """Objections' and requests' clocks after a calendar change (domain/usecases/afterlife.py)."""
         return []
 

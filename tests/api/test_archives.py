@@ -83,6 +83,8 @@ def test_a_calendar_change_moves_the_due_day_of_an_archive_not_yet_sealed(server
     amended = created(office.post("/calendar/amendments", json={
         "day": "2026-04-01", "working": False, "reason": "临时调整为休息日"}))
     assert amended["moved_deadlines"] == 1
+    assert [(m["kind"], m["task_id"], m["previous"], m["deadline"]) for m in amended["moves"]] == [
+        ("archive", task_id, "2026-04-23", "2026-04-24")]
     assert server.client("scjg").get(f"/joint-tasks/{task_id}/archives").json()["archive_due"] == "2026-04-24"
     timeline = office.get(f"/joint-tasks/{task_id}/timeline", params={"min_position": amended["position"]}).json()
     assert timeline["items"][-1]["summary"] == "工作日历调整，档案归档期限由 2026-04-23 改为 2026-04-24"
@@ -93,5 +95,5 @@ def test_a_calendar_change_moves_the_due_day_of_an_archive_not_yet_sealed(server
     created(server.client("scjg").post(f"/joint-tasks/{task_id}/archives"))
     sealed = created(office.post("/calendar/amendments", json={
         "day": "2026-04-02", "working": False, "reason": "临时调整为休息日"}))
-    assert sealed["moved_deadlines"] == 0  # every file sealed: nothing left to move
+    assert (sealed["moved_deadlines"], sealed["moves"]) == (0, [])  # every file sealed: nothing left to move
     assert server.client("scjg").get(f"/joint-tasks/{task_id}/archives").json()["archive_due"] == "2026-04-24"

@@ -192,16 +192,25 @@ def test_overdue_objections_show_in_oversight_now_and_as_of_a_past_date(server, 
     assert before["items"] == [] and before["as_of"].startswith("2026-04-08")
 
 
-def test_a_calendar_change_moves_an_open_objections_review_deadline(server, clock):  # R-OBJ-1 R-CAL-2
+def test_a_calendar_change_moves_an_open_objections_review_deadline_and_says_which_moved(
+        server, clock):  # R-OBJ-1 R-CAL-2 R-ARCH-1
     case = _published(server, clock, subjects=1)
-    result_id = case["ids"]["wlj", case["codes"][0]]
+    subject = case["codes"][0]
+    result_id = case["ids"]["wlj", subject]
     objection = created(server.client("wlj").post(f"/results/{result_id}/objections",
                                                   json={"reason": "结果有误"} | CONTACT))
     assert objection["review_due"] == "2026-04-09"
-    created(server.client("office").post("/calendar/amendments", json={
+    amended = created(server.client("office").post("/calendar/amendments", json={
         "day": "2026-03-16", "working": False, "reason": "防汛应急停工"}))
     row = server.client("wlj").get(f"/objections/{objection['id']}", params={"min_position": head(server)}).json()
     assert row["review_due"] == "2026-04-10"
+    task = server.client("office").get(f"/joint-tasks/{case['task_id']}").json()
+    assert amended["moved_deadlines"] == 2 and amended["moves_total"] == 2  # the objection, and the task's archive
+    assert [(m["kind"], m["task_id"], m["task_number"], m["subject"], m["previous"], m["deadline"])
+            for m in amended["moves"]] == [
+        ("objection_review", case["task_id"], task["number"], subject, "2026-04-09", "2026-04-10"),
+        ("archive", case["task_id"], task["number"], None, "2026-04-23", "2026-04-24")]
+    assert amended["moves"][0]["subject_name"] == row["subject_name"] != ""
 
 
 def test_the_lead_chases_the_departments_behind_with_results(server, clock):  # R-JOINT-9

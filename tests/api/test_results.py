@@ -192,6 +192,8 @@ def test_a_calendar_change_moves_the_deadline_of_results_not_yet_published(serve
     amended = created(server.client("office").post("/calendar/amendments", json={
         "day": "2026-03-20", "working": False, "reason": "临时调整为休息日"}))
     assert amended["moved_deadlines"] == 1
+    assert [(m["kind"], m["subject"], m["previous"], m["deadline"]) for m in amended["moves"]] == [
+        ("publication", codes[1], "2026-04-08", "2026-04-09")]
     office = server.client("office")
     published = office.get(f"/results/{ids[0]}", params={"min_position": amended["position"]}).json()
     unpublished = office.get(f"/results/{ids[1]}").json()

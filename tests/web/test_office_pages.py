@@ -351,7 +351,7 @@ def test_fusion_suggestions_link_both_tasks_that_drew_the_same_subjects(page, se
 
 # ---- the working calendar ---------------------------------------------------------------------------------------
 
-def test_office_amends_a_day_and_sees_how_many_deadlines_moved_and_the_month_view(
+def test_office_amends_a_day_and_sees_which_deadlines_moved_and_the_month_view(
         page, server, clock, screenshot, console):  # R-CAL-1 R-CAL-2
     console.allow(422)  # the refusal this test provokes
     task_id = created(server.client("scjg").initiate(title=TITLE))["id"]  # deadline end of Wed 4 Mar
@@ -368,7 +368,11 @@ def test_office_amends_a_day_and_sees_how_many_deadlines_moved_and_the_month_vie
     form.get_by_label("调整理由").fill("因防汛调整为休息日")
     form.get_by_role("button", name="调整该日").click()
 
-    expect(page.get_by_role("status")).to_contain_text("已将 2026-03-03 调整为休息日。1 个未响应任务的响应期限已随之调整。")
+    expect(page.get_by_role("status")).to_contain_text("已将 2026-03-03 调整为休息日。1 项未到期的期限已随之调整，见下表。")
+    moved = page.locator("table.moves-table tbody tr")
+    expect(moved).to_have_count(1)
+    expect(moved.locator("td")).to_have_text(["响应期限", re.compile(TITLE), "—", "2026-03-04", "2026-03-05"])
+    expect(moved.get_by_role("link")).to_have_attribute("href", f"#/tasks/{task_id}")
     expect(day).to_have_attribute("data-working", "false")
     expect(day).to_contain_text("办公室调整")
     expect(day).to_contain_text("休")
@@ -407,7 +411,8 @@ def test_office_enters_a_years_schedule_and_the_month_is_no_longer_provisional(p
     form.get_by_label("说明").fill("国办发明电〔2026〕")
     form.get_by_role("button", name="录入年度日历").click()
     expect(page.get_by_role("status")).to_contain_text(
-        "已录入 2027 年工作日历（节假日 3 天，调休上班日 1 天）。0 个未响应任务的响应期限已随之调整。")
+        "已录入 2027 年工作日历（节假日 3 天，调休上班日 1 天）。没有需要调整的未到期期限。")
+    expect(page.locator("table.moves-table")).to_contain_text("本次调整没有影响任何未到期的期限。")
     expect(new_year).to_have_attribute("data-source", "office_schedule")
     expect(new_year).to_have_attribute("data-working", "false")
     expect(new_year).not_to_contain_text("暂定")

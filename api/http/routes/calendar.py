@@ -12,11 +12,13 @@ from api.accounts import Principal
 from api.http.idempotency import fingerprint, run_command
 from api.http.deps import IdempotencyKey, OfficePrincipal, ServicesDep
 from api.http.errors import ApiError
-from api.http.schemas import DayAmendmentIn, YearScheduleIn
+from api.http.schemas import CalendarChangeOut, DayAmendmentIn, YearScheduleIn
 from api.bootstrap import Services
 from domain.usecases import CalendarChange, JointInspect
 from domain.clock import SHANGHAI
 from domain.working_days import MAX_WORKING_DAYS
+
+MOVES_LISTED = 500  # moved deadlines listed in a calendar change's answer; the rest are counted (moves_total)
 
 router = APIRouter(prefix="/calendar", tags=["工作日历"])
 
@@ -63,27 +65,35 @@ def days(services: ServicesDep, from_: Annotated[date, Query(alias="from")], to:
     return {"items": items, "total": len(items)}
 
 
-@router.post("/years", status_code=201)
+@router.post("/years", status_code=201, response_model=CalendarChangeOut)
 def enter_year(body: YearScheduleIn, request: Request, principal: OfficePrincipal, services: ServicesDep,
                key: IdempotencyKey = None) -> JSONResponse:
-    """Enter a year's official schedule (published each November); open response deadlines move with it."""
+    """Enter a year's official schedule (published each November); every open deadline moves with it."""
     return _calendar_command(services, principal, request, body, key, lambda app: app.enter_year_schedule(
         principal.actor, body.year, body.holidays, body.makeup_workdays, body.note))
 
 
-@router.post("/amendments", status_code=201)
+@router.post("/amendments", status_code=201, response_model=CalendarChangeOut)
 def amend_day(body: DayAmendmentIn, request: Request, principal: OfficePrincipal, services: ServicesDep,
               key: IdempotencyKey = None) -> JSONResponse:
-    """Mark a single day as working or not; open response deadlines move with it."""
+    """Mark a single day as working or not; every open deadline moves with it."""
     return _calendar_command(services, principal, request, body, key, lambda app: app.amend_day(
         principal.actor, body.day, body.working, body.reason))
 
 
 def _calendar_command(services: Services, principal: Principal, request: Request, body: BaseModel,
                       key: str | None, change: Callable[[JointInspect], CalendarChange]) -> JSONResponse:
-    """Change the calendar; every open response deadline moves with it in the same unit of work (R-CAL-2)."""
+    """Change the calendar; every open deadline moves with it in the same unit of work (R-CAL-2). The answer lists
+    the first MOVES_LISTED moved deadlines, earliest new day first, and how many moved in all."""
     def command() -> tuple[int, dict]:
         result = change(services.app)
-        return 201, {"position": result.position, "moved_deadlines": result.moved_deadlines}
+        moves = [m | {"previous": _iso(m["previous"]), "deadline": _iso(m["deadline"])}
+                 for m in result.moves[:MOVES_LISTED]]
+        return 201, {"position": result.position, "moved_deadlines": result.moved_deadlines,
+                     "moves_total": len(result.moves), "moves": moves}
 
     return run_command(services, principal, key, fingerprint(request.method, request.url.path, body), command)
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

@@ -1,11 +1,13 @@
 // 工作日历 (R-CAL-1, R-CAL-2): a month view of working and rest days (GET /calendar/days), and for the joint
 // meeting office: entering a year's official schedule and amending a single day. Either change moves every open
-// response deadline at once; the answer says how many.
+// deadline at once; the answer lists which (the 随之调整的期限 card).
 import { api, commandSender, session } from "../api.js";
 import { field, h, replace, uid } from "../dom.js";
 import { coalesce, subscribe } from "../live.js";
 import { replaceQuery } from "../router.js";
+import { taskNumber } from "../format.js";
 import { busy, clearFormError, formErrorBox, heading, showAlert, showFormError, showNotice } from "../ui.js";
+import { gridTable } from "./oversight-common.js";
 
 const WEEKDAYS = ["一", "二", "三", "四", "五", "六", "日"];
 const SOURCE = {
@@ -68,8 +70,43 @@ export function parseDates(text) {
   return { dates: [...dates].sort() };
 }
 
-function movedText(moved) {
-  return `${moved} 个未响应任务的响应期限已随之调整。`;
+const MOVE_KIND = {
+  response: "响应期限",
+  publication: "结果公示期限",
+  archive: "档案归档期限",
+  objection_review: "异议审查期限",
+  objection_answer: "异议答复期限",
+  request: "诉求办理期限",
+};
+
+function movedText(answer) {
+  return answer.moves_total ? `${answer.moves_total} 项未到期的期限已随之调整，见下表。` : "没有需要调整的未到期期限。";
+}
+
+/** The card listing which open deadlines a calendar change moved (R-CAL-2); hidden until a change is made. */
+function movesCard() {
+  const titleId = uid("moves-title");
+  const body = h("div", {});
+  const node = h("section", { class: "card moves-card", hidden: true, "aria-labelledby": titleId },
+    h("h2", { id: titleId }, "随之调整的期限"), body);
+  function show(answer) {
+    const rows = answer.moves.map((m) => h("tr", { "data-task-id": m.task_id, "data-kind": m.kind },
+      h("td", {}, MOVE_KIND[m.kind] || m.kind),
+      h("td", { class: "title-cell" },
+        h("a", { href: `#/tasks/${m.task_id}`, title: m.task_title }, taskNumber({ number: m.task_number, id: m.task_id })),
+        h("div", { class: "muted" }, m.task_title)),
+      h("td", {}, m.subject ? (m.subject_name ? `${m.subject_name}（${m.subject}）` : m.subject) : "—"),
+      h("td", {}, m.previous || "—"),
+      h("td", {}, h("strong", {}, m.deadline || "—"))));
+    const more = answer.moves_total - answer.moves.length;
+    replace(body,
+      gridTable({ className: "moves-table", caption: "随工作日历调整的期限", rows,
+        headers: ["期限", "任务", "检查对象", "原期限", "新期限"],
+        empty: "本次调整没有影响任何未到期的期限。" }),
+      more > 0 ? h("p", { class: "hint" }, `另有 ${more} 项调整未列出，可在相关任务的办理记录中查看。`) : null);
+    node.hidden = false;
+  }
+  return { node, show };
 }
 
 export async function calendarView(ctx) {
@@ -77,16 +114,19 @@ export async function calendarView(ctx) {
   const initial = /^\d{4}-\d{2}$/.test(ctx.params.get("month") || "") ? ctx.params.get("month") : thisMonth();
   const view = monthView(ctx, initial);
   await view.load();
+  const moves = movesCard();
   const refresh = coalesce(() => (ctx.isCurrent() ? view.load().catch(showAlert) : null), 300);
   subscribe((message) => {
     if (message.type === "resync" || String(message.type || "").startsWith("WorkingCalendar")) refresh();
   });
   return h("section", {}, heading("工作日历"),
     h("p", { class: "lead" }, "响应期限等按工作日计算（R-CAL-1）。国务院公布下一年度节假日安排后，由联席会议办公室录入；"
-      + "尚未录入的年份暂按周一至周五计算，相关期限标为“暂定”（R-CAL-2）。录入或调整后，未响应任务的响应期限随之重算。"),
+      + "尚未录入的年份暂按周一至周五计算，相关期限标为“暂定”（R-CAL-2）。录入或调整后，各项未到期的期限（响应、结果公示、"
+      + "档案归档、异议、诉求）随之重算，并列出调整了哪些。"),
     view.node,
-    office ? h("div", { class: "calendar-forms" }, yearForm(view), amendForm(view))
-      : h("p", { class: "muted" }, "工作日历由联席会议办公室维护。"));
+    office ? h("div", { class: "calendar-forms" }, yearForm(view, moves), amendForm(view, moves))
+      : h("p", { class: "muted" }, "工作日历由联席会议办公室维护。"),
+    office ? moves.node : null);
 }
 
 // ---- the month ---------------------------------------------------------------------------------------------
@@ -171,7 +211,7 @@ function monthTable(items, range) {
 
 // ---- the office's forms --------------------------------------------------------------------------------------
 
-function yearForm(view) {
+function yearForm(view, moves) {
   const send = commandSender();
   const box = formErrorBox();
   const titleId = uid("year-title");
@@ -204,7 +244,8 @@ function yearForm(view) {
       try {
         const answer = await send("POST", "/calendar/years", body);
         showNotice(`已录入 ${y} 年工作日历（节假日 ${body.holidays.length} 天，调休上班日 ${body.makeup_workdays.length}`
-          + ` 天）。${movedText(answer.moved_deadlines)}`);
+          + ` 天）。${movedText(answer)}`);
+        moves.show(answer);
         await view.load();
       } catch (error) {
         showFormError(form, box, error);
@@ -214,7 +255,7 @@ function yearForm(view) {
   return form;
 }
 
-function amendForm(view) {
+function amendForm(view, moves) {
   const send = commandSender();
   const box = formErrorBox();
   const titleId = uid("amend-title");
@@ -246,7 +287,8 @@ function amendForm(view) {
     return busy(form, async () => {
       try {
         const answer = await send("POST", "/calendar/amendments", body);
-        showNotice(`已将 ${body.day} 调整为${body.working ? "工作日" : "休息日"}。${movedText(answer.moved_deadlines)}`);
+        showNotice(`已将 ${body.day} 调整为${body.working ? "工作日" : "休息日"}。${movedText(answer)}`);
+        moves.show(answer);
         view.show(body.day);
       } catch (error) {
         showFormError(form, box, error);
