@@ -65,6 +65,7 @@ async def _read_after(request: Request, services: ServicesDep, min_position: Ann
         engine = await services.replica.choose(min_position or None)
         READ_ENGINE.set(engine)
         request.state.read_from = "replica" if engine is not None else "primary"
+        request.app.state.metrics.replica_reads.labels(request.state.read_from).inc()
 
 
 ReadAfter = Annotated[None, Depends(_read_after)]

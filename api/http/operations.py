@@ -40,6 +40,10 @@ class Metrics:
                                 ["command", "outcome"], registry=self.registry)
         self.ws_clients = Gauge("jointinspect_websocket_clients", "Connected websocket clients",
                                 registry=self.registry, multiprocess_mode="livesum")
+        self.replica_reads = Counter(  # with JOINTINSPECT_READ_DATABASE_URL (api/storage/replica.py)
+            "jointinspect_replica_reads_total",
+            "Reads that may lag, by where they were answered: the replica, or the primary as a fallback",
+            ["answered_by"], registry=self.registry)
 
 
 class RequestMetrics:
@@ -87,7 +91,8 @@ def route_template(scope: Scope) -> str:
 
 
 class StoreCollector(Collector):
-    """Read at scrape time: each projection's lag (events, seconds), failed events, halt; open late responses."""
+    """Read at scrape time: each projection's lag (events, seconds), failed events, halt; open late responses; the
+    read replica's status and lag, when there is one."""
 
     def __init__(self, services: Any) -> None:
         self.services = services
@@ -113,6 +118,20 @@ class StoreCollector(Collector):
         today = self.services.clock.now().astimezone(SHANGHAI).date()
         late.add_metric([], open_late_responses(self.services.engine, today))
         yield from (lag_events, lag_seconds, failed, halted, late)
+        if self.services.replica is not None:
+            yield from _replica_gauges(self.services.replica.state())
+
+
+def _replica_gauges(state: Any) -> Iterable[GaugeMetricFamily]:
+    """The read replica as this scrape finds it: 1 for its status (ok, behind, unavailable); its replay lag."""
+    status = GaugeMetricFamily("jointinspect_replica_status", "1 for the read replica's current status",
+                               labels=["status"])
+    for name in ("ok", "behind", "unavailable"):
+        status.add_metric([name], 1 if state.status == name else 0)
+    yield status
+    if state.lag_seconds is not None:
+        yield GaugeMetricFamily("jointinspect_replica_lag_seconds", "The read replica's replay lag",
+                                value=state.lag_seconds)
 
 
 @router.get("/healthz", summary="进程存活")

@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 from api.bootstrap import build_services
 from api.demo import load_accounts, load_checklist
 from api.settings import Settings
+from tests.api.test_operations import _samples
 from tests.faults.processes import PgCluster, wait
 from tests.faults.replication import Standby, primary_and_standby
 from tests.support import LiveServer, created, empty_schema
@@ -76,6 +77,10 @@ def test_lists_are_read_from_the_replica_once_it_has_the_clients_own_write(serve
     ids, source = _tasks(server, min_position=task["position"])
     assert (ids, source) == ([task["id"]], "replica")
     assert server.services.replica.served["replica"] >= 1
+    samples = _samples(server)
+    assert samples[("jointinspect_replica_reads_total", (("answered_by", "replica"),))] >= 1
+    assert samples[("jointinspect_replica_status", (("status", "ok"),))] == 1
+    assert samples[("jointinspect_replica_lag_seconds", ())] >= 0
 
 
 def test_a_read_the_replica_has_not_applied_falls_back_to_the_primary_and_a_plain_one_shows_the_replica(
@@ -104,6 +109,10 @@ def test_a_stopped_replica_leaves_reads_on_the_primary_and_readyz_says_so(server
         assert ready.status_code == 200, ready.text  # the primary serves every read meanwhile
         body = ready.json()
         assert body["replica"]["status"] == "unavailable" and "只读副本无法访问" in body["notes"][0]
+        samples = _samples(server)
+        assert samples[("jointinspect_replica_status", (("status", "unavailable"),))] == 1
+        assert samples[("jointinspect_replica_status", (("status", "ok"),))] == 0
+        assert samples[("jointinspect_replica_reads_total", (("answered_by", "primary"),))] >= 1
     finally:
         standby.start()
     wait(lambda: server.services.replica.state().status == "ok", 30, "the replica to come back")
