@@ -79,8 +79,12 @@ const MOVE_KIND = {
   request: "诉求办理期限",
 };
 
+/** An answer stored before moves were listed (a retry with the same Idempotency-Key) counts tasks, not moves. */
+const movesOf = (answer) => ({ moves: answer.moves || [], total: answer.moves_total ?? answer.moved_deadlines });
+
 function movedText(answer) {
-  return answer.moves_total ? `${answer.moves_total} 项未到期的期限已随之调整，见下表。` : "没有需要调整的未到期期限。";
+  const { total } = movesOf(answer);
+  return total ? `${total} 项未到期的期限已随之调整，见下表。` : "没有需要调整的未到期期限。";
 }
 
 /** The card listing which open deadlines a calendar change moved (R-CAL-2); hidden until a change is made. */
@@ -90,7 +94,8 @@ function movesCard() {
   const node = h("section", { class: "card moves-card", hidden: true, "aria-labelledby": titleId },
     h("h2", { id: titleId }, "随之调整的期限"), body);
   function show(answer) {
-    const rows = answer.moves.map((m) => h("tr", { "data-task-id": m.task_id, "data-kind": m.kind },
+    const { moves, total } = movesOf(answer);
+    const rows = moves.map((m) => h("tr", { "data-task-id": m.task_id, "data-kind": m.kind },
       h("td", {}, MOVE_KIND[m.kind] || m.kind),
       h("td", { class: "title-cell" },
         h("a", { href: `#/tasks/${m.task_id}`, title: m.task_title }, taskNumber({ number: m.task_number, id: m.task_id })),
@@ -98,7 +103,7 @@ function movesCard() {
       h("td", {}, m.subject ? (m.subject_name ? `${m.subject_name}（${m.subject}）` : m.subject) : "—"),
       h("td", {}, m.previous || "—"),
       h("td", {}, h("strong", {}, m.deadline || "—"))));
-    const more = answer.moves_total - answer.moves.length;
+    const more = total - moves.length;
     replace(body,
       gridTable({ className: "moves-table", caption: "随工作日历调整的期限", rows,
         headers: ["期限", "任务", "检查对象", "原期限", "新期限"],
